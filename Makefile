@@ -1,0 +1,81 @@
+# proofbox: the two commands a newcomer needs are `make run` and `make test`.
+# Everything else (venv, Python packages, Debian's ffmpeg, generated stubs) is installed on demand.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+STAMP  := $(VENV)/.installed
+PROTOS := $(wildcard protos/proofbox/v1/*.proto)
+PYTEST_ARGS ?=
+
+.PHONY: all run serve test check lint typecheck gen gen-check bench bench-evidence bench-policy bench-server bench-batch ffmpeg venv clean demo
+
+all: test
+
+## --- setup -----------------------------------------------------------------
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "proofbox needs Python 3.11 or newer"'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,ray]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian's ffmpeg (ffprobe + ffmpeg) when it is missing.
+ffmpeg:
+	@command -v ffprobe >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1 || { \
+	  echo "ffmpeg not found: installing Debian's ffmpeg package"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
+
+## --- generated gRPC stubs ----------------------------------------------------
+
+# One pinned generation command; the output is committed and `make gen-check` proves it is current.
+gen: $(STAMP)
+	$(PY) -m grpc_tools.protoc -I protos \
+	  --python_out=. --grpc_python_out=. --mypy_out=. --mypy_grpc_out=. $(PROTOS)
+
+gen-check: gen
+	@git diff --exit-code -- proofbox/v1 || { echo "generated stubs are stale: run 'make gen' and commit"; exit 1; }
+
+## --- run, test, check ------------------------------------------------------------
+
+# Quick start, command 1: install everything and start the service with embedded defaults.
+run: $(STAMP) ffmpeg
+	$(BIN)/proofbox serve
+
+serve: run
+
+# Quick start, command 2: the whole test suite.
+test: $(STAMP) ffmpeg
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check evidence disputes server proofbox tests bench
+	$(BIN)/ruff format --check evidence disputes server proofbox tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck gen-check
+
+## --- benchmarks (figures and ratios, never pass/fail) --------------------------
+
+# PySceneDetect is the peer baseline; installed without its GUI OpenCV dependency (we ship the headless one).
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install -q --no-deps 'scenedetect>=0.6.4'
+	$(PY) -m pip install -q click platformdirs tqdm
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) ffmpeg
+	$(PY) -m bench
+
+bench-evidence bench-policy bench-server bench-batch: $(BENCH_STAMP) ffmpeg
+	$(PY) -m bench $(subst bench-,,$@)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

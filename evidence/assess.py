@@ -1,0 +1,191 @@
+"""Assessing evidence files: the I/O edge that probes, decodes and feeds the pure analyser.
+
+Per video: one ffprobe of the header, one ffprobe of the packet index (no decoding), then either
+a keyframe pass plus short dense windows (hybrid) or a single dense pass. Photos are probed and
+their pixels read once for barcodes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .analyzer import VideoAnalyzer, assess_photos_only
+from .barcodes import read_barcodes
+from .config import AnalysisConfig
+from .elements import DecodeSummary
+from .errors import InvalidInput, TruncatedMedia, UndecodableMedia
+from .media.decode import DecodeLog, DecodeRequest, decode
+from .media.photos import load_photo
+from .media.probe import PacketTable, probe_video, read_packets
+from .model import Assessment, CaseFacts, PhotoFacts, VideoFacts
+from .sampling import PacketEvidence, Window
+
+__all__ = ["assess", "assess_photo", "fit_size"]
+
+PHOTO_SCAN_MAX_SIDE = 2400
+Progress = Callable[[str, float], None]
+
+
+def fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """(w, h) scaled to fit ``max_side`` (never enlarged), both even."""
+    scale = min(1.0, max_side / max(width, height, 1))
+    w = max(2, round(width * scale / 2) * 2)
+    h = max(2, round(height * scale / 2) * 2)
+    return w, h
+
+
+def assess_photo(path: Path, cfg: AnalysisConfig, name: str = "") -> PhotoFacts:
+    """Probe a photo and read the barcodes on it (raises a MediaError for a bad photo)."""
+    facts, pixels = load_photo(path, cfg.limits)
+    grey = cv2.cvtColor(pixels, cv2.COLOR_BGR2GRAY) if pixels.ndim == 3 else pixels
+    h, w = grey.shape[:2]
+    if max(h, w) > PHOTO_SCAN_MAX_SIDE:
+        sw, sh = fit_size(w, h, PHOTO_SCAN_MAX_SIDE)
+        grey = cv2.resize(grey, (sw, sh), interpolation=cv2.INTER_AREA)
+    reads = read_barcodes(grey, try_harder=True, source=name or path.name)
+    return replace(facts, barcodes=tuple(reads), name=name or facts.name or path.name)
+
+
+def _decodable_until(
+    facts: VideoFacts, packets: PacketTable | None, pe: PacketEvidence | None, log: DecodeLog, mode: str
+) -> float:
+    """How much of the video really decodes: frames reached, bounded by the packets present."""
+    frame_dt = 1.0 / facts.frame_rate if facts.frame_rate > 0 else 0.04
+    reached = log.last_t + frame_dt if log.last_t >= 0 else 0.0
+    if pe is None or packets is None or len(packets) == 0:
+        return reached
+    packet_end = float(pe.t[-1]) + frame_dt
+    if mode == "hybrid":
+        keys = pe.keyframe_times
+        last_key = float(keys[-1]) if len(keys) else 0.0
+        # every keyframe decoded up to the last one the file holds: the packets after it are there too
+        return packet_end if log.last_t >= last_key - 1e-3 else reached
+    return min(packet_end, reached + 1.0 / 5.0) if reached > 0 else 0.0
+
+
+def assess(
+    video: Path | None,
+    case: CaseFacts,
+    photos: Sequence[Path] = (),
+    cfg: AnalysisConfig | None = None,
+    *,
+    photo_names: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> Assessment:
+    """The four elements for a case's evidence files. Raises a MediaError for unusable media."""
+    cfg = cfg or AnalysisConfig()
+    if photo_names and len(photo_names) != len(photos):
+        raise InvalidInput("one name per photo", field="photo_names")
+    photo_facts = [assess_photo(p, cfg, photo_names[i] if photo_names else "") for i, p in enumerate(photos)]
+    if video is None:
+        return assess_photos_only(case, photo_facts, cfg)
+    started = time.perf_counter()
+    report = progress or (lambda stage, fraction: None)
+    facts = probe_video(video, cfg.limits)
+    report("probed", 0.02)
+    packets = read_packets(video, facts.stream.index, cfg.limits)
+    pe = PacketEvidence(packets.pts, packets.size, packets.key, cfg) if len(packets) >= 2 else None
+    origin = pe.origin if pe is not None else 0.0
+    analyzer = VideoAnalyzer(facts, pe, case, cfg)
+    width, height = (facts.display_width or facts.width), (facts.display_height or facts.height)
+    detail = fit_size(width, height, cfg.detail_max_side)
+    small = fit_size(width, height, cfg.analysis_max_side)
+    declared = facts.duration_s or (float(pe.t[-1]) if pe is not None else 0.0)
+    timeout = cfg.limits.decode_timeout(declared)
+    deadline = time.monotonic() + timeout
+    log = DecodeLog()
+    stream_index = facts.stream.index
+    windows: list[Window] = []
+
+    def remaining() -> float:
+        return max(5.0, deadline - time.monotonic())
+
+    def feed(request: DecodeRequest, dense: bool, with_detail: bool, span: tuple[float, float]) -> None:
+        stream = analyzer.new_stream()
+        for t, key, frame in decode(request, log):
+            if with_detail:
+                image = (
+                    cv2.resize(frame, small, interpolation=cv2.INTER_AREA)
+                    if frame.shape[1] != small[0]
+                    else frame
+                )
+                grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+                analyzer.add(stream, t, key, np.ascontiguousarray(image), grey, dense)
+            else:
+                analyzer.add(stream, t, key, frame, None, dense)
+            if declared > 0:
+                a, b = span
+                report("decoding", 0.05 + 0.9 * min(1.0, a + (b - a) * max(0.0, t) / declared))
+
+    def dense_pass() -> None:
+        req = DecodeRequest(
+            video, stream_index, origin, detail, min_interval=1.0 / cfg.analysis_fps, timeout_s=remaining()
+        )
+        feed(req, True, True, (0.0, 1.0))
+
+    mode = analyzer.mode
+    if mode == "hybrid":
+        req = DecodeRequest(
+            video,
+            stream_index,
+            origin,
+            detail,
+            keyframes_only=True,
+            min_interval=0.5 / cfg.analysis_fps,
+            timeout_s=remaining(),
+        )
+        feed(req, False, True, (0.0, 0.4))
+        last_keyframe_t = log.last_t
+        windows = analyzer.windows(declared or max(0.0, log.last_t))
+        covered = sum(w.length for w in windows)
+        if declared > 0 and covered > cfg.max_dense_fraction * declared:
+            analyzer.mode = mode = "dense"
+            windows = []
+            dense_pass()
+        else:
+            for w in windows:
+                req = DecodeRequest(
+                    video,
+                    stream_index,
+                    origin,
+                    small,
+                    start=w.start,
+                    end=w.end,
+                    min_interval=1.0 / cfg.window_fps,
+                    timeout_s=remaining(),
+                )
+                feed(req, True, False, (0.4, 1.0))
+            log.last_t = max(log.last_t, last_keyframe_t)
+    else:
+        dense_pass()
+
+    if log.frames == 0:
+        detail_msg = f": {log.errors[0]}" if log.errors else ""
+        raise UndecodableMedia(f"{video.name}: no frame of the video stream could be decoded{detail_msg}")
+    until = _decodable_until(facts, packets, pe, log, mode)
+    summary = DecodeSummary(
+        mode=mode,
+        error_count=log.error_count,
+        errors=tuple(log.errors),
+        decodable_until=until,
+        declared_duration=declared,
+        frames_analysed=len(analyzer.samples),
+        packets=len(packets),
+        declared_frames=packets.declared_frames,
+    )
+    if declared > 0 and summary.coverage < cfg.min_decoded_coverage and declared - until > 1.0:
+        raise TruncatedMedia(
+            f"{video.name}: only {until:.1f} s of the {declared:.1f} s the file declares can be decoded; "
+            "the file is truncated (an interrupted copy or upload). Upload the complete original recording.",
+            code="TRUNCATED",
+        )
+    report("judging", 0.97)
+    result = analyzer.finish(summary, photo_facts, windows, wall_s=time.perf_counter() - started)
+    report("done", 1.0)
+    return result

@@ -1,0 +1,222 @@
+"""Every threshold of the evidence core, as named parameters in frozen dataclasses.
+
+Defaults are chosen for phone recordings of a parcel being unpacked (720p–4K, 24–60 fps) and are
+explained field by field. Numbers that come from platform rules live in the policy packs instead;
+the ones here are proofbox's own engineering choices and say so in the findings they produce
+("proofbox default").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from .errors import InvalidInput
+
+__all__ = ["DEFAULT_EDITOR_SIGNATURES", "AnalysisConfig", "MediaLimits"]
+
+GIB = 1024**3
+
+# Software that re-encodes video after editing. Matched case-insensitively as whole words against
+# every encoder/software/handler/comment tag; "Lavf"/"Lavc" (ffmpeg) only means remuxed or
+# re-encoded, which is a warning, not proof of editing.
+DEFAULT_EDITOR_SIGNATURES: tuple[str, ...] = (
+    "CapCut",
+    "剪映",
+    "Jianying",
+    "JianyingPro",
+    "Premiere",
+    "Adobe Premiere",
+    "After Effects",
+    "iMovie",
+    "Final Cut",
+    "InShot",
+    "VN Video Editor",
+    "VN",
+    "VivaVideo",
+    "小影",
+    "KineMaster",
+    "快影",
+    "必剪",
+    "DaVinci Resolve",
+    "Filmora",
+    "PowerDirector",
+    "Movavi",
+    "Camtasia",
+    "Clipchamp",
+    "Shotcut",
+    "OpenShot",
+    "Kdenlive",
+    "Splice",
+    "VideoLeap",
+    "Photoshop",
+    "GIMP",
+    "Lightroom",
+    "Snapseed",
+    "美图秀秀",
+    "Meitu",
+    "醒图",
+)
+DEFAULT_TRANSCODER_SIGNATURES: tuple[str, ...] = ("Lavf", "Lavc", "HandBrake", "ffmpeg")
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """Bounds checked before and while media is read, so hostile files fail fast and cheaply."""
+
+    max_file_bytes: int = 8 * GIB
+    """Largest accepted upload; several GB covers a 4K phone recording of a long unpacking."""
+    max_video_pixels: int = 7680 * 4320
+    """Largest coded frame (8K); beyond this decoding alone would exhaust memory."""
+    max_photo_pixels: int = 80_000_000
+    """Largest photo (80 MP); stricter than Pillow's bomb limit, checked from the header."""
+    max_duration_s: float = 2 * 3600.0
+    """Longest accepted video; an unpacking is minutes, not hours."""
+    probe_timeout_s: float = 60.0
+    """ffprobe wall-clock limit per call (header or packet scan)."""
+    decode_timeout_base_s: float = 120.0
+    """Fixed part of the decode time limit."""
+    decode_timeout_per_media_s: float = 3.0
+    """Extra decode time allowed per second of declared media duration."""
+    assume_timezone: str = "Asia/Shanghai"
+    """Zone assumed for creation times stored without one (EXIF without OffsetTime); flagged."""
+
+    def decode_timeout(self, duration_s: float | None) -> float:
+        return self.decode_timeout_base_s + self.decode_timeout_per_media_s * (duration_s or 600.0)
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Thresholds and parameters of sampling, signals and the four elements.
+
+    Sampling: short-GOP videos (phone-like, keyframe every ≤ ``hybrid_max_keyframe_interval_s``)
+    are read *hybrid*: every keyframe is decoded (about a tenth of a full decode) and only the
+    windows where packet sizes, timestamps or keyframe comparisons point at a cut, splice, freeze or
+    pause are decoded densely at ``analysis_fps``. Other videos are decoded once, densely.
+    ``analysis_fps`` = 5 localises a cut to ±0.1 s (well inside the 0.5 s a reviewer needs), sees a
+    one-second freeze as five identical samples, and keeps per-frame Python work small against the
+    decoder.
+    """
+
+    limits: MediaLimits = field(default_factory=MediaLimits)
+
+    # --- sampling ---
+    analysis_fps: float = 10.0
+    """Dense sampling rate (frames per second of video) in the dense pass."""
+    analysis_max_side: int = 640
+    """Long side of the frames signals are computed on."""
+    detail_max_side: int = 1920
+    """Long side of the full-detail frames barcodes are read from (keyframes / dense mode)."""
+    sampling_mode: str = "auto"
+    """"auto" picks hybrid or dense per video; "dense" forces one dense decode; "hybrid" prefers it."""
+    hybrid_max_keyframe_interval_s: float = 1.1
+    """Hybrid sampling only when keyframes come at least this often (phones: about every second)."""
+    window_pad_s: float = 0.35
+    """Dense windows extend this far either side of a candidate placed at a frame (packet spike,
+    off-cadence keyframe); twice this around stretches known less exactly."""
+    window_fps: float = 10.0
+    """Sampling rate inside dense windows (a cut is placed to ±0.05 s)."""
+    motion_proxy_steady: float = 2.5
+    """Hybrid mode: a keyframe is steady when nearby P-packets are at most this many times the
+    video's quiet level (packet size grows with motion in variable-bitrate phone video)."""
+    max_dense_fraction: float = 0.45
+    """If candidate windows would cover more of the video than this, decode densely in one pass."""
+    packet_spike_ratio: float = 2.6
+    """A non-key packet this many times the local median size marks a possible cut."""
+    packet_spike_keyframe_share: float = 0.4
+    """...and is at least this share of the median keyframe size (a cut is coded almost afresh)."""
+    packet_tiny_ratio: float = 0.2
+    """Packets (rolling median of 5) under this fraction of the video's median non-key packet size:
+    nothing changed between frames (a frozen run)."""
+    packet_cut_key_share: float = 0.6
+    """A non-key packet at least this share of a keyframe's size, and ``packet_cut_ratio`` times its
+    neighbourhood, means motion compensation failed for most of the picture: a cut, if the pixels
+    across it changed more than around it."""
+    packet_cut_ratio: float = 4.0
+    min_decoded_coverage: float = 0.5
+    """Below this fraction of the declared duration actually decodable, the file is rejected as truncated."""
+
+    # --- frame quality (validity) ---
+    blur_max: float = 0.48
+    """Crete blur effect (640-px grey, σ=1 pre-smoothing) above which a frame counts as blurred;
+    in-focus phone footage measures 0.25–0.45, a defocused or motion-blurred frame above 0.5."""
+    dark_mean_max: float = 50.0
+    """Mean luma (0–255) below which a frame is too dark to see."""
+    bright_mean_min: float = 225.0
+    """Mean luma above which a frame is washed out."""
+    clipped_fraction_max: float = 0.35
+    """Largest fraction of pixels crushed to black (<16) or blown to white (>239)."""
+    shake_max_px_per_s: float = 220.0
+    """Global motion (on the 640-px frame) above which a frame counts as unsteady."""
+    min_good_fraction: float = 0.6
+    """Share of the video's time that must be sharp, well exposed and steady."""
+    closeup_min_s: float = 1.5
+    """A claimed problem must be held steady in close-up at least this long."""
+    closeup_min_fill: float = 0.75
+    """In a close-up, the object (not the table) fills at least this share of the frame."""
+    claimed_time_tolerance_s: float = 3.0
+    """A close-up counts for a claim naming a time when it lies within this many seconds of it."""
+
+    # --- continuity (completeness) ---
+    cut_min_score: float = 30.0
+    """Content change (mean HSV difference, 0–255) between neighbouring samples that can be a cut."""
+    cut_adaptive_ratio: float = 2.5
+    """A cut is an isolated spike: its change is this many times the larger of its two neighbouring
+    pairs' (a pan, zoom or rotation changes the picture over several pairs, a cut in one)."""
+    cut_align_max: float = 0.3
+    """A cut also shows as an isolated collapse of frame-to-frame alignment (phase-correlation peak at
+    most this, while both neighbouring pairs align at least ``cut_align_neighbours``): a pan, zoom or
+    rotation loses alignment gradually, a cut in one pair."""
+    cut_align_neighbours: float = 0.7
+    splice_background_shift: float = 18.0
+    """Background colour shift across a cut (0–255) that marks a splice of two different takes."""
+    pause_min_gap_s: float = 1.0
+    """A gap in presentation timestamps at least this long is a pause in recording."""
+    freeze_min_s: float = 1.0
+    """Identical frames for at least this long are a frozen (inserted or paused) run."""
+    freeze_max_diff: float = 0.3
+    """Mean absolute difference (0–255) under which two frames count as identical."""
+    min_duration_s: float = 10.0
+    """Shortest credible unpacking: six faces, the opening and the contents take longer."""
+    required_faces: int = 6
+    """Faces of the sealed parcel that must be shown before opening (seed 001: 包裹六個面)."""
+    face_min_view_s: float = 0.4
+    """A steady view of a face must last this long to count."""
+    face_distinct_threshold: float = 0.12
+    """Descriptor distance above which two views show different faces."""
+    opening_min_s: float = 1.0
+    """The parcel must look opened for this long before the opening is accepted."""
+
+    # --- consistency ---
+    barcode_scan_interval_s: float = 0.4
+    """Minimum spacing of full-detail barcode scans while the waybill is being looked for."""
+    barcode_confirmations: int = 2
+    """Matching reads after which scanning for the waybill stops."""
+
+    # --- timeliness ---
+    clock_tolerance_s: float = 600.0
+    """A recording may start this much before the recorded sign-for time (device clock skew)."""
+    max_record_delay_h: float = 72.0
+    """Assumption: a first opening is recorded within this many hours of signing for the return.
+    The seeds only say the video must be made at the first opening (seed 001); 72 h mirrors the
+    platform's 72-hour intervention clock and is a policy parameter, not a platform number."""
+
+    # --- editing traces (validity) ---
+    editor_signatures: tuple[str, ...] = DEFAULT_EDITOR_SIGNATURES
+    transcoder_signatures: tuple[str, ...] = DEFAULT_TRANSCODER_SIGNATURES
+
+    def __post_init__(self) -> None:
+        if self.sampling_mode not in {"auto", "dense", "hybrid"}:
+            raise InvalidInput("must be auto, dense or hybrid", field="sampling_mode")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+                raise InvalidInput("must not be negative", field=f.name)
+        if not 0 < self.analysis_fps <= 30:
+            raise InvalidInput("must be in (0, 30]", field="analysis_fps")
+        if not 0 < self.min_good_fraction <= 1:
+            raise InvalidInput("must be in (0, 1]", field="min_good_fraction")
+
+    def with_overrides(self, **overrides: Any) -> AnalysisConfig:
+        """A copy with some parameters changed (validated like the original)."""
+        return replace(self, **overrides)

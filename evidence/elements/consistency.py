@@ -1,0 +1,176 @@
+"""一致性: the parcel on camera is this return, and photos and video tell the same story."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from ..barcodes import is_product_code, matches_tracking, normalize_tracking_number, tracking_candidates
+from ..model import BarcodeRead, Element, ElementResult, Finding, Severity
+from .base import SOURCES, Evidence, conclude, default_rule
+
+__all__ = ["judge_consistency"]
+
+E = Element.CONSISTENCY
+PHOTO_VIDEO_MAX_APART = timedelta(hours=24)
+
+
+def _fmt(reads: list[BarcodeRead]) -> str:
+    counts = Counter((r.text, r.format) for r in reads)
+    return ", ".join(f"{text!r} ({fmt}, {n}x)" for (text, fmt), n in counts.most_common(4))
+
+
+def judge_consistency(ev: Evidence) -> ElementResult:
+    findings: list[Finding] = []
+    tracking = ev.case.return_tracking_number
+    video_reads = [r for r in ev.reads if r.source in ("", "video")]
+    waybills = [r for r in video_reads if not is_product_code(r)]
+    products = [r for r in video_reads if is_product_code(r)]
+    inconclusive = False
+    score = 1.0
+
+    if not tracking:
+        inconclusive = True
+        score = 0.5
+        msg = "the case gives no return tracking number to compare the waybill with"
+        if waybills:
+            msg += f"; the video shows {_fmt(waybills)}"
+        findings.append(
+            Finding("CONSISTENCY_NO_TRACKING_NUMBER", E, Severity.WARNING, msg, source=SOURCES["on_the_spot"])
+        )
+    else:
+        norm = normalize_tracking_number(tracking)
+        matched = [r for r in waybills if matches_tracking(r, tracking)]
+        others = [r for r in waybills if not matches_tracking(r, tracking)]
+        if matched:
+            first = (
+                min(r.t for r in matched if r.t is not None)
+                if any(r.t is not None for r in matched)
+                else None
+            )
+            findings.append(
+                Finding(
+                    "CONSISTENCY_WAYBILL_MATCH",
+                    E,
+                    Severity.INFO,
+                    f"waybill {norm} read {len(matched)} time(s), matching the return tracking number",
+                    t_start=first,
+                    rule="normalised barcode/QR text equals the case's return tracking number",
+                    source=SOURCES["principle"],
+                )
+            )
+            if others:
+                findings.append(
+                    Finding(
+                        "CONSISTENCY_OTHER_WAYBILL",
+                        E,
+                        Severity.WARNING,
+                        f"another label is also in view: {_fmt(others)}; check that only this return is unpacked",
+                        t_start=min((r.t for r in others if r.t is not None), default=None),
+                        source=SOURCES["principle"],
+                    )
+                )
+                score = 0.8
+        elif others:
+            score = 0.0
+            findings.append(
+                Finding(
+                    "CONSISTENCY_WAYBILL_MISMATCH",
+                    E,
+                    Severity.FAILURE,
+                    f"the waybill on camera reads {_fmt(others)}, not the return tracking number {norm}",
+                    t_start=min((r.t for r in others if r.t is not None), default=None),
+                    rule="normalised barcode/QR text equals the case's return tracking number",
+                    source=SOURCES["principle"],
+                )
+            )
+        else:
+            score = 0.0
+            findings.append(
+                Finding(
+                    "CONSISTENCY_WAYBILL_NOT_LEGIBLE",
+                    E,
+                    Severity.FAILURE,
+                    "waybill not legible: no waybill barcode or QR code could be read anywhere in the video; "
+                    "film the label close enough to read before opening",
+                    rule=default_rule("barcode_scan_interval_s", ev.cfg.barcode_scan_interval_s, " s"),
+                    source=SOURCES["on_the_spot"],
+                )
+            )
+
+    # the item: product barcodes against the order's item codes
+    expected = {normalize_tracking_number(c) for c in ev.case.expected_item_codes}
+    photo_products = [r for p in ev.photos for r in p.barcodes if is_product_code(r)]
+    seen_products = products + photo_products
+    if expected and seen_products:
+        good = [r for r in seen_products if normalize_tracking_number(r.text) in expected]
+        bad = [r for r in seen_products if normalize_tracking_number(r.text) not in expected]
+        if bad and not good:
+            score = 0.0
+            findings.append(
+                Finding(
+                    "CONSISTENCY_ITEM_MISMATCH",
+                    E,
+                    Severity.FAILURE,
+                    f"the goods carry {_fmt(bad)}, not the ordered item's code(s) {', '.join(sorted(expected))}",
+                    t_start=min((r.t for r in bad if r.t is not None), default=None),
+                    source=SOURCES["principle"],
+                )
+            )
+        elif good:
+            findings.append(
+                Finding(
+                    "CONSISTENCY_ITEM_MATCH",
+                    E,
+                    Severity.INFO,
+                    f"the goods carry the ordered item's code {good[0].text}",
+                    t_start=good[0].t,
+                )
+            )
+
+    # photos must agree with the video
+    for photo in ev.photos:
+        name = photo.name or "photo"
+        labels = [r for r in photo.barcodes if not is_product_code(r)]
+        if tracking and labels:
+            if any(matches_tracking(r, tracking) for r in labels):
+                findings.append(
+                    Finding(
+                        "CONSISTENCY_PHOTO_MATCH",
+                        E,
+                        Severity.INFO,
+                        f"{name} shows the return's waybill",
+                        media=name,
+                    )
+                )
+            else:
+                cands = sorted(
+                    {c for r in labels for c in tracking_candidates(r)} or {r.text for r in labels}
+                )
+                score = 0.0
+                findings.append(
+                    Finding(
+                        "CONSISTENCY_PHOTO_MISMATCH",
+                        E,
+                        Severity.FAILURE,
+                        f"{name} shows waybill {', '.join(cands)}, which is not the return tracking number",
+                        media=name,
+                        source=SOURCES["principle"],
+                    )
+                )
+        video_time = ev.video.creation_time if ev.video else None
+        photo_time = photo.creation_time
+        if video_time and photo_time and abs(photo_time.value - video_time.value) > PHOTO_VIDEO_MAX_APART:
+            score = min(score, 0.7)
+            findings.append(
+                Finding(
+                    "CONSISTENCY_PHOTO_TIME_APART",
+                    E,
+                    Severity.WARNING,
+                    f"{name} was taken {photo_time.value.isoformat()}, more than a day from the video "
+                    f"({video_time.value.isoformat()}): they may not show the same unpacking",
+                    media=name,
+                    rule=f"proofbox default: photos within {PHOTO_VIDEO_MAX_APART} of the video",
+                )
+            )
+    return conclude(E, findings, score, inconclusive)

@@ -1,0 +1,276 @@
+"""有效性: decodable, clear enough to see, unedited, and showing the problem the merchant claims."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+from ..model import Element, ElementResult, Finding, Severity
+from ..signals import Sample
+from .base import SOURCES, Evidence, conclude
+
+__all__ = ["judge_validity", "software_traces"]
+
+E = Element.VALIDITY
+MAX_DECODE_ERRORS = 3
+# claims a steady close-up must prove; others (e.g. a missing item) are proved by the contents
+CLOSEUP_CLAIMS = {
+    "damaged",
+    "quality",
+    "defect",
+    "swapped",
+    "not_as_described",
+    "used",
+    "wrong_item",
+    "stained",
+    "broken",
+}
+
+
+def software_traces(tags: Sequence[str], signatures: Sequence[str]) -> list[tuple[str, str]]:
+    """(signature, tag value) for each editing program named in ``tags``."""
+    hits: list[tuple[str, str]] = []
+    for value in tags:
+        for sig in signatures:
+            if sig.isascii():
+                pattern = rf"(?<![A-Za-z]){re.escape(sig)}(?![A-Za-z])"
+                found = re.search(pattern, value, flags=re.IGNORECASE) is not None
+            else:
+                found = sig in value
+            if found:
+                hits.append((sig, value))
+                break
+    return hits
+
+
+def _spans(samples: Sequence[Sample], flags: Sequence[bool]) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    start: float | None = None
+    prev = 0.0
+    for s, bad in zip(samples, flags, strict=False):
+        if bad and start is None:
+            start = s.t
+        if not bad and start is not None:
+            out.append((start, prev))
+            start = None
+        prev = s.t
+    if start is not None:
+        out.append((start, prev))
+    return out
+
+
+def _weights(samples: Sequence[Sample], duration: float) -> list[float]:
+    ts = [s.t for s in samples]
+    out = []
+    for i, t in enumerate(ts):
+        left = (t - ts[i - 1]) / 2 if i else t
+        right = (ts[i + 1] - t) / 2 if i + 1 < len(ts) else max(0.0, duration - t)
+        out.append(min(0.6, left) + min(0.6, right))
+    return out
+
+
+def judge_validity(ev: Evidence) -> ElementResult:
+    cfg = ev.cfg
+    findings: list[Finding] = []
+    score = 1.0
+    dec = ev.decode
+    if dec is not None:
+        if dec.coverage < 0.97:
+            findings.append(
+                Finding(
+                    "VALIDITY_TRUNCATED",
+                    E,
+                    Severity.FAILURE,
+                    f"only the first {dec.decodable_until:.1f} s of the {dec.declared_duration:.1f} s the file declares "
+                    "can be decoded: the file is truncated (an interrupted copy or upload); submit the original",
+                    t_start=round(dec.decodable_until, 2),
+                    t_end=round(dec.declared_duration, 2),
+                    rule="decodable duration ≥ 97% of the declared duration",
+                    source=SOURCES["prove"],
+                    value=round(dec.coverage, 3),
+                )
+            )
+            score *= dec.coverage
+        if dec.error_count > MAX_DECODE_ERRORS:
+            sample = "; ".join(dec.errors[:2])
+            findings.append(
+                Finding(
+                    "VALIDITY_DECODE_ERRORS",
+                    E,
+                    Severity.FAILURE,
+                    f"the decoder reported {dec.error_count} errors (e.g. {sample}); parts of the picture are damaged",
+                    rule=f"at most {MAX_DECODE_ERRORS} decoder error lines",
+                    source=SOURCES["prove"],
+                    value=float(dec.error_count),
+                )
+            )
+            score *= 0.3
+        elif dec.error_count:
+            findings.append(
+                Finding(
+                    "VALIDITY_DECODE_WARNINGS",
+                    E,
+                    Severity.WARNING,
+                    f"the decoder reported {dec.error_count} minor error(s)",
+                    value=float(dec.error_count),
+                )
+            )
+
+    # picture quality over time
+    samples = list(ev.samples)
+    if samples:
+        w = _weights(samples, ev.duration)
+        blurred = [s.blur > cfg.blur_max for s in samples]
+        dark = [s.luma < cfg.dark_mean_max for s in samples]
+        bright = [s.luma > cfg.bright_mean_min or s.clipped > cfg.clipped_fraction_max for s in samples]
+        shaky = [
+            s.pair is not None and not math.isnan(s.pair.motion) and s.pair.motion > cfg.shake_max_px_per_s
+            for s in samples
+        ]
+        good = [not (a or b or c or d) for a, b, c, d in zip(blurred, dark, bright, shaky, strict=False)]
+        total = sum(w) or 1.0
+        good_share = sum(wi for wi, g in zip(w, good, strict=False) if g) / total
+        parts = []
+        for name, flags in (
+            ("blurred", blurred),
+            ("too dark", dark),
+            ("washed out", bright),
+            ("shaking", shaky),
+        ):
+            share = sum(wi for wi, f in zip(w, flags, strict=False) if f) / total
+            if share >= 0.1:
+                spans = _spans(samples, flags)
+                longest = max(spans, key=lambda sp: sp[1] - sp[0])
+                parts.append((name, share, longest))
+        if good_share >= cfg.min_good_fraction:
+            findings.append(
+                Finding(
+                    "VALIDITY_CLEAR",
+                    E,
+                    Severity.INFO,
+                    f"{good_share:.0%} of the video is sharp, well exposed and steady",
+                    rule=f"≥ {cfg.min_good_fraction:.0%} of the time",
+                    value=round(good_share, 3),
+                )
+            )
+        else:
+            detail = "; ".join(
+                f"{n} {sh:.0%} of the time (longest {a:.1f}–{b:.1f} s)" for n, sh, (a, b) in parts
+            )
+            worst = parts[0][2] if parts else (0.0, ev.duration)
+            findings.append(
+                Finding(
+                    "VALIDITY_UNCLEAR",
+                    E,
+                    Severity.FAILURE,
+                    f"only {good_share:.0%} of the video is clear enough to see: {detail or 'poor picture'}",
+                    t_start=round(worst[0], 2),
+                    t_end=round(worst[1], 2),
+                    rule=f"≥ {cfg.min_good_fraction:.0%} of the time with blur ≤ {cfg.blur_max:g}, "
+                    f"mean luma in [{cfg.dark_mean_max:g}, {cfg.bright_mean_min:g}]",
+                    source=SOURCES["prove"],
+                    value=round(good_share, 3),
+                )
+            )
+        score *= min(1.0, good_share / max(cfg.min_good_fraction, 1e-6))
+
+    # editing software
+    if ev.video is not None:
+        tags = list(ev.video.software) + [
+            str(v)
+            for k, v in ev.video.format_tags.items()
+            if k.lower() in {"comment", "description", "title"}
+        ]
+        editors = software_traces(tags, cfg.editor_signatures)
+        if editors:
+            names = ", ".join(f"{sig} ({val!r})" for sig, val in editors)
+            findings.append(
+                Finding(
+                    "VALIDITY_EDITED",
+                    E,
+                    Severity.FAILURE,
+                    f"the file was written by editing software: {names}; platforms accept only the original recording",
+                    rule="no encoder/software/handler tag naming a video editor",
+                    source=SOURCES["first_opening"],
+                )
+            )
+            score *= 0.2
+        else:
+            transcoders = software_traces(tags, cfg.transcoder_signatures)
+            if transcoders:
+                names = ", ".join(val for _, val in transcoders)
+                findings.append(
+                    Finding(
+                        "VALIDITY_REMUXED",
+                        E,
+                        Severity.WARNING,
+                        f"the file was re-written by {names} (remuxed or re-encoded); not proof of editing, "
+                        "but the original recording is stronger evidence",
+                        rule="transcoder tags are a warning only",
+                    )
+                )
+                score *= 0.9
+
+    # the claimed problem, proven on camera
+    claim = (ev.case.claimed_problem or "").lower()
+    story = ev.story
+    if claim in CLOSEUP_CLAIMS:
+        closeups = list(story.closeups) if story else []
+        at = ev.case.claimed_problem_time_s
+        if at is not None:
+            near = [
+                c
+                for c in closeups
+                if c.start - cfg.claimed_time_tolerance_s <= at <= c.end + cfg.claimed_time_tolerance_s
+            ]
+        else:
+            near = closeups
+        if near:
+            c = max(near, key=lambda sp: sp.length)
+            findings.append(
+                Finding(
+                    "VALIDITY_PROBLEM_SHOWN",
+                    E,
+                    Severity.INFO,
+                    f"the claimed problem ({claim}) is shown in a steady close-up from {c.start:.1f} s to {c.end:.1f} s",
+                    t_start=c.start,
+                    t_end=c.end,
+                    rule=f"steady, sharp close-up ≥ {cfg.closeup_min_s:g} s",
+                    source=SOURCES["prove"],
+                )
+            )
+        else:
+            where = f" near {at:.1f} s" if at is not None else ""
+            findings.append(
+                Finding(
+                    "VALIDITY_PROBLEM_NOT_SHOWN",
+                    E,
+                    Severity.FAILURE,
+                    f"the claimed problem ({claim}) is never shown in a steady, sharp close-up{where}",
+                    t_start=at,
+                    rule=f"steady, sharp close-up ≥ {cfg.closeup_min_s:g} s"
+                    + (
+                        f" within {cfg.claimed_time_tolerance_s:g} s of the time the case names"
+                        if at is not None
+                        else ""
+                    ),
+                    source=SOURCES["prove"],
+                )
+            )
+            score *= 0.4
+    elif claim:
+        shown = story is not None and story.contents is not None
+        findings.append(
+            Finding(
+                "VALIDITY_PROBLEM_CONTEXT",
+                E,
+                Severity.INFO if shown else Severity.FAILURE,
+                f"the claim ({claim}) rests on the contents being shown"
+                + ("" if shown else ", and they never are"),
+                source=SOURCES["prove"],
+            )
+        )
+        if not shown:
+            score *= 0.4
+    return conclude(E, findings, score)

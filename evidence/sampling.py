@@ -1,0 +1,235 @@
+"""Deciding which frames to decode: keyframes everywhere, dense windows only where they are needed.
+
+Phone recordings put a keyframe about every second. Decoding only keyframes costs roughly a tenth
+of a full decode, and the packet index (sizes, timestamps, key flags; read without decoding)
+shows where something may have happened between them:
+
+* a non-key packet many times larger than its neighbours: the encoder had to redraw the picture
+  (a cut, in compressed-domain shot-boundary detection terms);
+* a keyframe off the regular cadence: an editor's encoder inserted one at a scene change;
+* a run of tiny packets: nothing changed (a frozen picture);
+* a jump in timestamps: recording paused.
+
+Pairs of consecutive keyframes add more: an abrupt change of background (a splice), identical
+keyframes (a freeze). Around each such candidate a short window is decoded densely; if candidates
+would cover too much of the video, or keyframes are too far apart, the whole video is decoded
+once, densely, instead. Each frame is decoded at most once, except the keyframe a window starts
+from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import AnalysisConfig
+from .signals import Sample
+
+__all__ = ["PacketEvidence", "Window", "choose_mode", "keyframe_windows", "merge_windows"]
+
+
+@dataclass(frozen=True)
+class Window:
+    start: float
+    end: float
+    reason: str
+
+    @property
+    def length(self) -> float:
+        return self.end - self.start
+
+
+class PacketEvidence:
+    """Compressed-domain evidence from a packet table (times relative to the first packet)."""
+
+    def __init__(self, pts: np.ndarray, size: np.ndarray, key: np.ndarray, cfg: AnalysisConfig) -> None:
+        order = np.argsort(pts, kind="stable")
+        self.origin = float(pts[order[0]]) if len(pts) else 0.0
+        self.t = (pts[order] - self.origin).astype(np.float64)
+        self.size = size[order].astype(np.float64)
+        self.key = key[order].astype(bool)
+        self.cfg = cfg
+        nonkey = self.size[~self.key]
+        self.quiet = float(np.percentile(nonkey, 30)) if len(nonkey) >= 5 else 0.0
+        self.median_nonkey = float(np.median(nonkey)) if len(nonkey) else 0.0
+        self._tiny_flags = self._tiny()
+
+    @property
+    def keyframe_times(self) -> np.ndarray:
+        return np.asarray(self.t[self.key])
+
+    def median_keyframe_interval(self) -> float:
+        k = self.keyframe_times
+        return float(np.median(np.diff(k))) if len(k) >= 2 else float("inf")
+
+    def gaps(self, min_gap_s: float) -> list[tuple[float, float]]:
+        """(time before the gap, gap length) wherever timestamps jump by at least ``min_gap_s``."""
+        if len(self.t) < 2:
+            return []
+        d = np.diff(self.t)
+        typical = float(np.median(d)) if len(d) else 0.0
+        idx = np.nonzero(d >= max(min_gap_s, 4 * typical))[0]
+        return [(float(self.t[i]), float(d[i])) for i in idx]
+
+    def spikes(self) -> list[tuple[float, float, float]]:
+        """(time, size ratio, share of a keyframe's size) of non-key packets that redraw the picture.
+
+        Such a packet is both far larger than its neighbourhood (75th percentile of the 30 nearest
+        non-key packets) and a sizeable share of a keyframe: motion inflates P-frames a few times,
+        a cut makes the encoder code nearly the whole picture afresh.
+        """
+        n = len(self.size)
+        keys = self.size[self.key]
+        if n < 8 or self.median_nonkey <= 0 or len(keys) == 0:
+            return []
+        key_median = float(np.median(keys))
+        idx = np.nonzero(~self.key)[0]
+        nonkey = self.size[idx]
+        floor = max(2.0 * self.median_nonkey, self.cfg.packet_spike_keyframe_share * key_median)
+        cand = np.nonzero(nonkey >= floor)[0]
+        out: list[tuple[float, float, float]] = []
+        half = 15
+        for c in cand:
+            lo, hi = max(0, c - half), min(len(nonkey), c + half + 1)
+            neigh = np.concatenate([nonkey[lo:c], nonkey[c + 1 : hi]])
+            if len(neigh) < 4:
+                continue
+            base = float(np.percentile(neigh, 75))
+            ratio = float(nonkey[c]) / base if base > 0 else float("inf")
+            if ratio >= self.cfg.packet_spike_ratio:
+                out.append((float(self.t[idx[c]]), ratio, float(nonkey[c]) / key_median))
+        return out
+
+    def off_cadence_keyframes(self) -> list[float]:
+        """Keyframes arriving much sooner than the regular interval (scene-cut keyframes)."""
+        k = self.keyframe_times
+        if len(k) < 3:
+            return []
+        d = np.diff(k)
+        regular = float(np.median(d))
+        return [float(k[i + 1]) for i in np.nonzero(d < 0.75 * regular)[0]]
+
+    def _tiny(self) -> np.ndarray:
+        """Per packet: whether the 5 non-key packets around it are near-empty (median)."""
+        if self.median_nonkey <= 0:
+            return np.zeros(len(self.size), bool)
+        idx = np.nonzero(~self.key)[0]
+        sizes = self.size[idx]
+        if len(sizes) < 5:
+            return np.zeros(len(self.size), bool)
+        windows = np.lib.stride_tricks.sliding_window_view(np.pad(sizes, 2, mode="edge"), 5)
+        rolling = np.median(windows, axis=1)
+        flags = np.zeros(len(self.size), bool)
+        flags[idx] = rolling <= self.cfg.packet_tiny_ratio * self.median_nonkey
+        return flags
+
+    def tiny_between(self, a: float, b: float) -> bool:
+        """Whether every non-key packet in (a, b] is part of a near-empty run (nothing changed)."""
+        lo, hi = np.searchsorted(self.t, [a + 1e-6, b + 1e-6])
+        seg_key = self.key[lo:hi]
+        seg = self._tiny_flags[lo:hi][~seg_key]
+        return len(seg) > 0 and bool(seg.all())
+
+    def tiny_runs(self, min_s: float) -> list[tuple[float, float]]:
+        """(start, end) of runs of near-empty non-key packets lasting at least ``min_s``."""
+        tiny = self._tiny_flags
+        runs: list[tuple[float, float]] = []
+        start: int | None = None
+        for i, flag in enumerate(tiny):
+            if self.key[i]:
+                continue  # keyframes are large even in a frozen run
+            if flag and start is None:
+                start = i
+            elif not flag and start is not None:
+                if self.t[i - 1] - self.t[start] >= min_s * 0.8:
+                    runs.append((float(self.t[start]), float(self.t[i - 1])))
+                start = None
+        if start is not None and self.t[-1] - self.t[start] >= min_s * 0.8:
+            runs.append((float(self.t[start]), float(self.t[-1])))
+        return runs
+
+    def moved(self, a: float, b: float) -> bool:
+        """Whether the packets between ``a`` and ``b`` show motion (median size above the steady level)."""
+        if self.quiet <= 0:
+            return True
+        lo, hi = np.searchsorted(self.t, [a, b])
+        seg = self.size[lo:hi][~self.key[lo:hi]]
+        if len(seg) == 0:
+            return True
+        return float(np.percentile(seg, 75)) / self.quiet > self.cfg.motion_proxy_steady
+
+    def motion_proxy(self, t: float, half_s: float = 0.25) -> float:
+        """Median non-key packet size near ``t`` relative to the video's quiet level (1 = quiet)."""
+        if self.quiet <= 0:
+            return float("nan")
+        lo, hi = np.searchsorted(self.t, [t - half_s, t + half_s])
+        seg = self.size[lo:hi][~self.key[lo:hi]]
+        if len(seg) == 0:
+            return float("nan")
+        return float(np.median(seg)) / self.quiet
+
+    def candidate_windows(self) -> list[Window]:
+        """Windows worth decoding densely, from the packet index alone."""
+        cfg = self.cfg
+        pad = cfg.window_pad_s
+        out = [
+            Window(t - pad, t + pad, f"packet {ratio:.1f}x its neighbours") for t, ratio, _ in self.spikes()
+        ]
+        out += [
+            Window(t - pad, t + pad, "keyframe off the regular cadence") for t in self.off_cadence_keyframes()
+        ]
+        out += [
+            Window(a - 2 * pad, b + 2 * pad, "run of near-empty packets")
+            for a, b in self.tiny_runs(cfg.freeze_min_s)
+        ]
+        return out
+
+
+def choose_mode(packets: PacketEvidence | None, cfg: AnalysisConfig) -> str:
+    """ "hybrid" when keyframes come often enough to stand for the video between them, else "dense"."""
+    if cfg.sampling_mode == "dense" or packets is None or len(packets.keyframe_times) < 2:
+        return "dense"
+    if cfg.sampling_mode == "hybrid":
+        return "hybrid"
+    return "hybrid" if packets.median_keyframe_interval() <= cfg.hybrid_max_keyframe_interval_s else "dense"
+
+
+def keyframe_windows(samples: Sequence[Sample], cfg: AnalysisConfig) -> list[Window]:
+    """Windows between consecutive keyframes that changed background, froze, or changed drastically."""
+    out: list[Window] = []
+    pad = 2 * cfg.window_pad_s
+    for s in samples:
+        p = s.pair
+        if p is None or p.dt > 2.5:
+            continue
+        a = s.t - p.dt
+        if p.border_shift >= 0.7 * cfg.splice_background_shift:
+            out.append(Window(a - 0.1, s.t + 0.1, "background changed between keyframes"))
+        elif p.freeze <= 2.0 * cfg.freeze_max_diff:
+            out.append(Window(a - pad, s.t + pad, "identical keyframes"))
+        elif p.content >= 1.6 * cfg.cut_min_score:
+            out.append(Window(a - 0.1, s.t + 0.1, "large change between keyframes"))
+    return out
+
+
+def merge_windows(windows: Sequence[Window], duration: float) -> list[Window]:
+    """Clip to the video and merge overlapping windows (reasons joined)."""
+    clipped = sorted(
+        (
+            Window(max(0.0, w.start), min(duration, w.end), w.reason)
+            for w in windows
+            if w.end > 0 and w.start < duration
+        ),
+        key=lambda w: w.start,
+    )
+    merged: list[Window] = []
+    for w in clipped:
+        if merged and w.start <= merged[-1].end + 0.2:
+            last = merged[-1]
+            reasons = last.reason if w.reason in last.reason else f"{last.reason}; {w.reason}"
+            merged[-1] = Window(last.start, max(last.end, w.end), reasons)
+        else:
+            merged.append(w)
+    return [w for w in merged if w.length > 0.05]

@@ -1,0 +1,153 @@
+"""What the camera is looking at, from the tiny per-sample frames: table, parcel, interior, item.
+
+The parcel is whatever stands out from the surface it sits on. The surface colour is learned
+from the frame borders across the video (the dominant border colour); the object is the largest
+region far from it. Inside the object, pixels are classed by colour: cardboard, label (white),
+dark (an opened box's interior and shadows) and other (printed goods, the item). A sealed parcel
+is cardboard and label; an opened one shows interior and contents. These are heuristics for
+cardboard parcels on a contrasting surface; their confidence is reported with every verdict that
+rests on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+__all__ = ["SceneFeatures", "TableModel", "describe", "learn_table"]
+
+
+@dataclass(frozen=True)
+class TableModel:
+    """The surface the parcel stands on, as a Lab colour and an acceptance radius."""
+
+    lab: np.ndarray  # float32 (3,)
+    radius: float
+    support: float  # share of border pixels that matched it
+
+
+@dataclass(frozen=True)
+class SceneFeatures:
+    """Per-sample description of the object in view."""
+
+    fill: float  # object area / frame area
+    touches_border: bool  # the object runs off the frame (close-up or partial view)
+    bbox: tuple[int, int, int, int]  # x, y, w, h in tiny-frame pixels
+    cardboard: float  # shares of the object's pixels
+    label: float  # white or grey (labels, print, tape)
+    dark: float  # very dark (an opened box's interior, shadows, black print)
+    other: float
+    descriptor: np.ndarray  # appearance of the object, for telling faces apart
+
+    @property
+    def open_evidence(self) -> float:
+        """Interior and contents: how much of the object is neither cardboard nor label."""
+        return self.dark + self.other
+
+    @property
+    def aspect(self) -> float:
+        return self.bbox[2] / max(1, self.bbox[3])
+
+
+def _ring(tiny: np.ndarray) -> np.ndarray:
+    h, w = tiny.shape[:2]
+    by, bx = max(1, h // 10), max(1, w // 12)
+    return np.concatenate(
+        [
+            tiny[:by].reshape(-1, 3),
+            tiny[-by:].reshape(-1, 3),
+            tiny[by:-by, :bx].reshape(-1, 3),
+            tiny[by:-by, -bx:].reshape(-1, 3),
+        ]
+    )
+
+
+def learn_table(tinies: Sequence[np.ndarray]) -> TableModel | None:
+    """The dominant colour of the frame borders over ``tinies`` (k-means in Lab), or None."""
+    if not tinies:
+        return None
+    step = max(1, len(tinies) // 400)
+    pixels = np.concatenate([_ring(t) for t in tinies[::step]]).reshape(-1, 1, 3)
+    lab = cv2.cvtColor(pixels, cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float32)
+    k = min(4, len(lab))
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)
+    cv2.setRNGSeed(1234)
+    best_labels = np.zeros((len(lab), 1), np.int32)
+    _, labels, centers = cv2.kmeans(lab, k, best_labels, criteria, 3, cv2.KMEANS_PP_CENTERS)
+    counts = np.bincount(labels.ravel(), minlength=k)
+    best = int(np.argmax(counts))
+    members = lab[labels.ravel() == best]
+    spread = float(np.sqrt(((members - centers[best]) ** 2).sum(axis=1)).mean())
+    return TableModel(
+        centers[best].astype(np.float32), max(14.0, 2.6 * spread), float(counts[best]) / len(lab)
+    )
+
+
+_KERNEL = np.ones((3, 3), np.uint8)
+
+
+def describe(tiny: np.ndarray, table: TableModel) -> SceneFeatures:
+    """Segment the object standing out from ``table`` in ``tiny`` and describe it."""
+    h, w = tiny.shape[:2]
+    lab = cv2.cvtColor(tiny, cv2.COLOR_BGR2LAB).astype(np.float32)
+    dist = np.sqrt(((lab - table.lab) ** 2).sum(axis=2))
+    mask = (dist > table.radius).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _KERNEL)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _KERNEL, iterations=2)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        empty = np.zeros(_DESC_LEN, np.float32)
+        return SceneFeatures(0.0, False, (0, 0, 0, 0), 0.0, 0.0, 0.0, 0.0, empty)
+    idx = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, bw, bh, area = (int(v) for v in stats[idx])
+    obj = labels == idx
+    # fill holes: an opened box's interior is dark but belongs to the object
+    filled = np.zeros((h + 2, w + 2), np.uint8)
+    filled[1:-1, 1:-1] = obj.astype(np.uint8)
+    cv2.floodFill(filled, None, (0, 0), 2)
+    obj = filled[1:-1, 1:-1] != 2
+    area = int(obj.sum())
+    touches = x <= 0 or y <= 0 or x + bw >= w or y + bh >= h
+    hsv = cv2.cvtColor(tiny, cv2.COLOR_BGR2HSV)
+    hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    cardboard = (hue >= 5) & (hue <= 26) & (sat >= 55) & (val >= 70)
+    neutral = sat < 45
+    dark = val < 62
+    label = neutral & ~dark  # white labels, grey print and tape: part of a sealed parcel's surface
+    other = ~(cardboard | label | dark)  # saturated colours that are not cardboard: print or goods
+    denom = float(max(1, area))
+    c_share, l_share, d_share, o_share = (
+        float((c & obj).sum()) / denom for c in (cardboard, label, dark, other)
+    )
+    desc = _descriptor(tiny, obj, (x, y, bw, bh))
+    return SceneFeatures(
+        area / float(h * w), touches, (x, y, bw, bh), c_share, l_share, d_share, o_share, desc
+    )
+
+
+_GRID = (8, 6)
+_DESC_LEN = _GRID[0] * _GRID[1] * 3 + 1
+
+
+def _descriptor(tiny: np.ndarray, obj: np.ndarray, bbox: tuple[int, int, int, int]) -> np.ndarray:
+    """Coarse colour layout of the object (Lab on an 8x6 grid, brightness-normalised) + log aspect."""
+    x, y, bw, bh = bbox
+    if bw < 4 or bh < 4:
+        return np.zeros(_DESC_LEN, np.float32)
+    crop = tiny[y : y + bh, x : x + bw]
+    lab = cv2.cvtColor(cv2.resize(crop, _GRID, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2LAB).astype(
+        np.float32
+    )
+    lab[..., 0] -= lab[..., 0].mean()
+    lab /= 40.0
+    return np.concatenate([lab.ravel(), [np.log(bw / bh) * 3.0]]).astype(np.float32)
+
+
+def view_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Distance between two object descriptors (0 = same view)."""
+    layout = float(np.abs(a[:-1] - b[:-1]).mean())
+    aspect = float(abs(a[-1] - b[-1])) / 3.0
+    return layout + aspect

@@ -1,0 +1,141 @@
+"""Per-frame signals: what one sampled frame (and its predecessor in the same decode) shows.
+
+Everything is computed once per sample from the analysis-size BGR frame; the full-detail frame is
+only used for barcodes (see :mod:`evidence.barcodes`). A sample keeps a tiny copy of itself
+(``TINY`` pixels) for the scene analysis done after the pass (parcel faces, opening, close-ups);
+nothing larger outlives the frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .quality import blur_effect
+
+__all__ = ["TINY", "PairSignals", "Sample", "SignalState", "measure"]
+
+TINY = (96, 54)  # w, h of the per-sample thumbnail kept for scene analysis (landscape; swapped for portrait)
+CONTENT = (160, 90)  # HSV content-change resolution (PySceneDetect-like)
+FREEZE = (320, 180)  # grey resolution for "identical frame" tests (noise survives here)
+
+
+@dataclass(slots=True)
+class PairSignals:
+    """How a sample differs from the previous sample of the same decode stream."""
+
+    dt: float  # seconds since that sample
+    content: float  # mean |ΔH|,|ΔS|,|ΔV| averaged (0–255): cuts and scene changes
+    freeze: float  # mean |Δgrey| at 320 px (0–255): identical frames are ≈ 0
+    motion: float  # global translation, px/s on the 640-px frame (phase correlation); nan if dt too long
+    border_shift: float  # change of the frame border's mean colour (0–255): lighting/background
+    align: float  # phase-correlation peak (≈1: the frames differ by a shift; ≈0: unrelated pictures)
+
+
+@dataclass(slots=True)
+class Sample:
+    """Signals of one decoded frame."""
+
+    t: float
+    key: bool
+    dense: bool
+    stream: int  # which decode pass/window produced it (pairs are only compared within one)
+    blur: float  # Crete blur effect on the 640-px grey frame, smoothed σ=1 (0 sharp … 1 blurred)
+    luma: float  # mean grey level
+    clipped: float  # fraction of pixels < 16 or > 239
+    tiny: np.ndarray | None  # TINY BGR copy for scene analysis (may be thinned away on long videos)
+    pair: PairSignals | None  # vs the previous sample of the same decode stream
+    motion_proxy: float = float("nan")  # packet-size motion estimate (hybrid mode), 1 = quiet
+
+
+class SignalState:
+    """The previous frame's reduced forms, so each pair is compared without keeping full frames."""
+
+    __slots__ = ("border", "grey_freeze", "grey_small", "hsv", "t")
+
+    def __init__(self) -> None:
+        self.t: float | None = None
+        self.hsv: np.ndarray | None = None
+        self.grey_freeze: np.ndarray | None = None
+        self.grey_small: np.ndarray | None = None
+        self.border: np.ndarray | None = None
+
+    def reset(self) -> None:
+        self.t = None
+
+
+def _border_colour(tiny: np.ndarray) -> np.ndarray:
+    h, w = tiny.shape[:2]
+    by, bx = max(1, h // 10), max(1, w // 12)
+    ring = np.concatenate(
+        [
+            tiny[:by].reshape(-1, 3),
+            tiny[-by:].reshape(-1, 3),
+            tiny[by:-by, :bx].reshape(-1, 3),
+            tiny[by:-by, -bx:].reshape(-1, 3),
+        ]
+    )
+    return np.asarray(ring.mean(axis=0), dtype=np.float32)
+
+
+def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    h, w = img.shape[:2]
+    if h > w and size[0] > size[1]:  # portrait frames keep their orientation
+        size = (size[1], size[0])
+    return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
+
+
+def measure(
+    image: np.ndarray,
+    t: float,
+    key: bool,
+    dense: bool,
+    stream: int,
+    state: SignalState,
+    max_pair_dt: float = 0.55,
+) -> Sample:
+    """Signals of ``image`` (BGR, analysis size) at time ``t``; updates ``state`` for the next call."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    scale = 640.0 / max(grey.shape)
+    norm = (
+        grey
+        if abs(scale - 1.0) < 0.05
+        else cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    )
+    blur = blur_effect(cv2.GaussianBlur(norm, (0, 0), 1.0))
+    luma = float(grey.mean())
+    clipped = float(np.count_nonzero((grey < 16) | (grey > 239))) / grey.size
+    tiny = _resize(image, TINY)
+    hsv = cv2.cvtColor(_resize(image, CONTENT), cv2.COLOR_BGR2HSV)
+    grey_freeze = _resize(grey, FREEZE)
+    grey_small = _resize(grey, CONTENT).astype(np.float32)
+    border = _border_colour(tiny)
+    pair: PairSignals | None = None
+    if state.t is not None and state.hsv is not None and state.grey_freeze is not None:
+        dt = t - state.t
+        if dt > 0:
+            content = float(cv2.absdiff(hsv, state.hsv).mean())
+            freeze = float(cv2.absdiff(grey_freeze, state.grey_freeze).mean())
+            motion = float("nan")
+            align = float("nan")
+            if dt <= max_pair_dt and state.grey_small is not None:
+                window = cv2.createHanningWindow(
+                    CONTENT if grey_small.shape[1] >= grey_small.shape[0] else CONTENT[::-1], cv2.CV_32F
+                )
+                (dx, dy), response = cv2.phaseCorrelate(state.grey_small, grey_small, window)
+                align = float(response)
+                px = float(np.hypot(dx, dy)) * (640.0 / max(grey_small.shape))
+                motion = px / dt
+            assert state.border is not None
+            shift = float(np.abs(border - state.border).mean())
+            pair = PairSignals(dt, content, freeze, motion, shift, align)
+    state.t, state.hsv, state.grey_freeze, state.grey_small, state.border = (
+        t,
+        hsv,
+        grey_freeze,
+        grey_small,
+        border,
+    )
+    return Sample(t, key, dense, stream, blur, luma, clipped, tiny, pair)
