@@ -37,7 +37,7 @@ from .model import (
     VideoFacts,
 )
 from .reel import Reel
-from .sampling import PacketEvidence, Window, choose_mode, keyframe_windows, merge_windows
+from .sampling import PacketEvidence, Window, choose_mode, merge_windows, pixel_windows
 from .signals import Sample, SignalState, measure
 from .views import read_story
 
@@ -134,16 +134,21 @@ class VideoAnalyzer:
             if not all(is_product_code(r) for r in reads) or self._matches <= 1:
                 self.reel.pin(t, image)
 
+    def drop_stream(self, stream: int) -> None:
+        """Forget a decode stream's samples (a window that did not decode cleanly)."""
+        self.samples = [s for s in self.samples if s.stream != stream]
+
     # --- planning ----------------------------------------------------------------------------
 
     def windows(self, duration: float) -> list[Window]:
-        """After the keyframe pass: the stretches to decode densely (empty when none are needed)."""
-        if self.mode != "hybrid":
-            return []
+        """After the first pass: the stretches to decode again at the window rate (may be empty).
+
+        Packet candidates count only when packet sizes are informative (variable bitrate).
+        """
         cands: list[Window] = []
-        if self.packets is not None:
+        if self.packets is not None and self.packets.informative:
             cands += self.packets.candidate_windows()
-        cands += keyframe_windows([s for s in self.samples if s.key], self.cfg)
+        cands += pixel_windows(self.samples, self.cfg)
         return merge_windows(cands, duration)
 
     # --- concluding ---------------------------------------------------------------------------

@@ -106,9 +106,15 @@ def assess(
     def remaining() -> float:
         return max(5.0, deadline - time.monotonic())
 
-    def feed(request: DecodeRequest, dense: bool, with_detail: bool, span: tuple[float, float]) -> None:
+    def feed(
+        request: DecodeRequest,
+        dense: bool,
+        with_detail: bool,
+        span: tuple[float, float],
+        into: DecodeLog | None = None,
+    ) -> int:
         stream = analyzer.new_stream()
-        for t, key, frame in decode(request, log):
+        for t, key, frame in decode(request, into or log):
             if with_detail:
                 image = (
                     cv2.resize(frame, small, interpolation=cv2.INTER_AREA)
@@ -122,6 +128,7 @@ def assess(
             if declared > 0:
                 a, b = span
                 report("decoding", 0.05 + 0.9 * min(1.0, a + (b - a) * max(0.0, t) / declared))
+        return stream
 
     def dense_pass() -> None:
         req = DecodeRequest(
@@ -141,29 +148,44 @@ def assess(
             timeout_s=remaining(),
         )
         feed(req, False, True, (0.0, 0.4))
-        last_keyframe_t = log.last_t
-        windows = analyzer.windows(declared or max(0.0, log.last_t))
-        covered = sum(w.length for w in windows)
-        if declared > 0 and covered > cfg.max_dense_fraction * declared:
-            analyzer.mode = mode = "dense"
-            windows = []
-            dense_pass()
-        else:
-            for w in windows:
-                req = DecodeRequest(
-                    video,
-                    stream_index,
-                    origin,
-                    small,
-                    start=w.start,
-                    end=w.end,
-                    min_interval=1.0 / cfg.window_fps,
-                    timeout_s=remaining(),
-                )
-                feed(req, True, False, (0.4, 1.0))
-            log.last_t = max(log.last_t, last_keyframe_t)
     else:
         dense_pass()
+    first_pass_until = log.last_t
+    windows = analyzer.windows(declared or max(0.0, log.last_t))
+    covered = sum(w.length for w in windows)
+    if mode == "hybrid" and declared > 0 and covered > cfg.max_dense_fraction * declared:
+        # too much happens between keyframes: read the whole video densely instead
+        analyzer.mode = mode = "dense"
+        dense_pass()
+        first_pass_until = max(first_pass_until, log.last_t)
+        windows = analyzer.windows(declared)
+    if mode == "dense":  # the dense pass already covers everything: refine only the strongest few
+        windows = sorted(windows, key=lambda w: w.length)[: cfg.max_refine_windows]
+    keys = pe.keyframe_times if pe is not None else np.zeros(0)
+    dropped: list[tuple[Window, int]] = []
+    for w in windows:
+        # start decoding a little before the keyframe ahead of the window (see DecodeRequest)
+        before = keys[keys <= w.start + 1e-6]
+        seek = max(0.0, float(before[-1]) - 0.25) if len(before) else 0.0
+        req = DecodeRequest(
+            video,
+            stream_index,
+            origin,
+            small,
+            start=w.start,
+            end=w.end,
+            seek_to=seek,
+            min_interval=1.0 / cfg.window_fps,
+            timeout_s=remaining(),
+        )
+        window_log = DecodeLog()
+        stream = feed(req, True, False, (0.4, 1.0), into=window_log)
+        if window_log.error_count:
+            # decoding from mid-stream went wrong (a damaged stretch, or a demuxer that cannot seek
+            # this file cleanly): its frames may be garbage, so the first pass stands for it
+            analyzer.drop_stream(stream)
+            dropped.append((w, window_log.error_count))
+    log.last_t = max(log.last_t, first_pass_until)
 
     if log.frames == 0:
         detail_msg = f": {log.errors[0]}" if log.errors else ""
@@ -178,6 +200,7 @@ def assess(
         frames_analysed=len(analyzer.samples),
         packets=len(packets),
         declared_frames=packets.declared_frames,
+        dropped_windows=tuple((round(w.start, 2), round(w.end, 2), n) for w, n in dropped),
     )
     if declared > 0 and summary.coverage < cfg.min_decoded_coverage and declared - until > 1.0:
         raise TruncatedMedia(

@@ -101,8 +101,8 @@ class AnalysisConfig:
     limits: MediaLimits = field(default_factory=MediaLimits)
 
     # --- sampling ---
-    analysis_fps: float = 10.0
-    """Dense sampling rate (frames per second of video) in the dense pass."""
+    analysis_fps: float = 5.0
+    """Sampling rate of the dense pass (frames per second of video)."""
     analysis_max_side: int = 640
     """Long side of the frames signals are computed on."""
     detail_max_side: int = 1920
@@ -111,6 +111,9 @@ class AnalysisConfig:
     """"auto" picks hybrid or dense per video; "dense" forces one dense decode; "hybrid" prefers it."""
     hybrid_max_keyframe_interval_s: float = 1.1
     """Hybrid sampling only when keyframes come at least this often (phones: about every second)."""
+    packet_min_dynamic_range: float = 2.5
+    """Hybrid sampling also needs variable-bitrate packets: p90/p10 of smoothed P-packet sizes at
+    least this (phone cameras 3-10; constant-bitrate encoders 1-2, which hide motion and cuts)."""
     window_pad_s: float = 0.35
     """Dense windows extend this far either side of a candidate placed at a frame (packet spike,
     off-cadence keyframe); twice this around stretches known less exactly."""
@@ -119,6 +122,8 @@ class AnalysisConfig:
     motion_proxy_steady: float = 2.5
     """Hybrid mode: a keyframe is steady when nearby P-packets are at most this many times the
     video's quiet level (packet size grows with motion in variable-bitrate phone video)."""
+    max_refine_windows: int = 24
+    """After a dense pass, at most this many short windows are decoded again at the window rate."""
     max_dense_fraction: float = 0.45
     """If candidate windows would cover more of the video than this, decode densely in one pass."""
     packet_spike_ratio: float = 2.6

@@ -19,6 +19,7 @@ from.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ import numpy as np
 from .config import AnalysisConfig
 from .signals import Sample
 
-__all__ = ["PacketEvidence", "Window", "choose_mode", "keyframe_windows", "merge_windows"]
+__all__ = ["PacketEvidence", "Window", "choose_mode", "merge_windows", "pixel_windows"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,26 @@ class PacketEvidence:
         self.quiet = float(np.percentile(nonkey, 30)) if len(nonkey) >= 5 else 0.0
         self.median_nonkey = float(np.median(nonkey)) if len(nonkey) else 0.0
         self._tiny_flags = self._tiny()
+        self.dynamic_range = self._dynamic_range()
+
+    def _dynamic_range(self) -> float:
+        """p90/p10 of non-key packet sizes smoothed over 15 packets.
+
+        Variable-bitrate encoders (phone cameras) spend bits where the picture changes, so sizes
+        swing 3-10x between a still shot and a rotation; constant-bitrate ones pad or starve frames
+        to a flat size (~1-2x), and then packet sizes say nothing about motion, cuts or freezes.
+        """
+        nonkey = self.size[~self.key]
+        if len(nonkey) < 30:
+            return 0.0
+        smooth = np.median(np.lib.stride_tricks.sliding_window_view(nonkey, 15), axis=1)
+        low = float(np.percentile(smooth, 10))
+        return float(np.percentile(smooth, 90)) / low if low > 0 else 0.0
+
+    @property
+    def informative(self) -> bool:
+        """Whether packet sizes carry motion (variable bitrate); hybrid sampling relies on it."""
+        return self.dynamic_range >= self.cfg.packet_min_dynamic_range
 
     @property
     def keyframe_times(self) -> np.ndarray:
@@ -103,13 +124,25 @@ class PacketEvidence:
         return out
 
     def off_cadence_keyframes(self) -> list[float]:
-        """Keyframes arriving much sooner than the regular interval (scene-cut keyframes)."""
+        """Keyframes arriving much sooner than the regular interval (scene-cut keyframes).
+
+        A keyframe back on the regular grid after an inserted one (fixed-GOP encoders keep their
+        cadence) is not counted.
+        """
         k = self.keyframe_times
         if len(k) < 3:
             return []
-        d = np.diff(k)
-        regular = float(np.median(d))
-        return [float(k[i + 1]) for i in np.nonzero(d < 0.75 * regular)[0]]
+        regular = float(np.median(np.diff(k)))
+        out: list[float] = []
+        last_regular = float(k[0])
+        for prev, cur in itertools.pairwise(k):
+            if cur - prev >= 0.75 * regular:
+                last_regular = float(cur)
+            elif abs((cur - last_regular) - regular) <= 0.25 * regular:
+                last_regular = float(cur)  # back on the grid
+            else:
+                out.append(float(cur))
+        return out
 
     def _tiny(self) -> np.ndarray:
         """Per packet: whether the 5 non-key packets around it are near-empty (median)."""
@@ -193,16 +226,41 @@ def choose_mode(packets: PacketEvidence | None, cfg: AnalysisConfig) -> str:
         return "dense"
     if cfg.sampling_mode == "hybrid":
         return "hybrid"
-    return "hybrid" if packets.median_keyframe_interval() <= cfg.hybrid_max_keyframe_interval_s else "dense"
+    short_gop = packets.median_keyframe_interval() <= cfg.hybrid_max_keyframe_interval_s
+    return "hybrid" if short_gop and packets.informative else "dense"
 
 
-def keyframe_windows(samples: Sequence[Sample], cfg: AnalysisConfig) -> list[Window]:
-    """Windows between consecutive keyframes that changed background, froze, or changed drastically."""
+def pixel_windows(samples: Sequence[Sample], cfg: AnalysisConfig) -> list[Window]:
+    """Windows around first-pass pairs that may hide a cut: too coarse to tell, worth a closer look.
+
+    Dense first-pass pairs (5 fps) are flagged on a content spike, a drop of alignment or a change
+    of background; keyframe pairs (about 1 s apart) on a changed background, identical pictures,
+    or a drastic change.
+    """
     out: list[Window] = []
     pad = 2 * cfg.window_pad_s
+    by_stream: dict[int, list[Sample]] = {}
+    for s in samples:
+        by_stream.setdefault(s.stream, []).append(s)
+    for seq in by_stream.values():
+        seq.sort(key=lambda s: s.t)
+        pairs = [s for s in seq if s.pair is not None and s.pair.dt <= 0.35]
+        for i, s in enumerate(pairs):
+            p = s.pair
+            assert p is not None
+            near = [
+                q.pair.content
+                for q in (pairs[j] for j in (i - 1, i + 1) if 0 <= j < len(pairs))
+                if q.pair is not None
+            ]
+            around = max(near) if near else 0.0
+            spike = p.content >= 0.5 * cfg.cut_min_score and p.content >= 1.8 * max(around, 1.0)
+            dropped = p.align <= 2 * cfg.cut_align_max and p.content >= 0.2 * cfg.cut_min_score
+            if spike or dropped or p.border_shift >= 0.7 * cfg.splice_background_shift:
+                out.append(Window(s.t - p.dt - 0.25, s.t + 0.25, "first-pass frames change abruptly"))
     for s in samples:
         p = s.pair
-        if p is None or p.dt > 2.5:
+        if p is None or p.dt <= 0.35 or p.dt > 2.5:
             continue
         a = s.t - p.dt
         if p.border_shift >= 0.7 * cfg.splice_background_shift:

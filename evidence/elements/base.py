@@ -49,6 +49,7 @@ class DecodeSummary:
     frames_analysed: int
     packets: int
     declared_frames: int | None
+    dropped_windows: tuple[tuple[float, float, int], ...] = ()  # (start, end, decoder errors) not used
 
     @property
     def coverage(self) -> float:

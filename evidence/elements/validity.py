@@ -106,7 +106,20 @@ def judge_validity(ev: Evidence) -> ElementResult:
                 )
             )
             score *= 0.3
-        elif dec.error_count:
+        for start, end, errors in dec.dropped_windows:
+            findings.append(
+                Finding(
+                    "VALIDITY_WINDOW_NOT_DECODED",
+                    E,
+                    Severity.WARNING,
+                    f"re-reading {start:.1f}–{end:.1f} s from mid-stream gave {errors} decoder errors; those frames were "
+                    "not used; the first pass's samples stand for this stretch",
+                    t_start=start,
+                    t_end=end,
+                    value=float(errors),
+                )
+            )
+        if dec.error_count and dec.error_count <= MAX_DECODE_ERRORS:
             findings.append(
                 Finding(
                     "VALIDITY_DECODE_WARNINGS",

@@ -54,6 +54,7 @@ class DecodeLog:
 
     error_count: int = 0
     errors: list[str] = field(default_factory=list)
+    lead_errors: int = 0  # errors while decoding up to a window's first kept frame (seek artefacts)
     frames: int = 0
     last_t: float = -1.0
     returncode: int | None = None
@@ -73,8 +74,9 @@ class DecodeRequest:
     origin: float  # pts of the stream's first packet; frame times are relative to it
     out_size: tuple[int, int]  # (w, h) frames are scaled to, after display rotation
     keyframes_only: bool = False
-    start: float | None = None  # window start, seconds from origin (input seek)
+    start: float | None = None  # window start, seconds from origin: frames before it are dropped
     end: float | None = None
+    seek_to: float | None = None  # input seek point (before the keyframe preceding ``start``)
     min_interval: float = 0.0  # keep at most one frame per this many seconds
     timeout_s: float = 600.0
 
@@ -82,16 +84,25 @@ class DecodeRequest:
         in_opts: dict[str, object] = {}
         if self.keyframes_only:
             in_opts["skip_frame"] = "nokey"
+        keep_from = ""
         if self.start is not None:
-            in_opts["ss"] = f"{max(0.0, self.origin + self.start):.6f}"
+            # Seek a little before the keyframe ahead of the window (landing exactly on a keyframe's
+            # time can skip it in some demuxers), decode from there, keep frames from ``start`` on.
+            seek = self.start if self.seek_to is None else min(self.seek_to, self.start)
+            in_opts["ss"] = f"{max(0.0, self.origin + seek):.6f}"
             if self.end is not None:
-                in_opts["t"] = f"{max(0.001, self.end - self.start):.6f}"
+                in_opts["t"] = f"{max(0.001, self.end - seek):.6f}"
+            keep_from = f"gte(t,{self.origin + self.start:.6f})*"
         src = ffmpeg.input(str(self.path), **in_opts)
         video = src[str(self.stream_index)]
         if self.min_interval > 0:
             # keep the first frame, then one whenever min_interval has passed (true timestamps kept)
             gap = max(0.0, self.min_interval - 0.004)
-            video = video.filter("select", f"isnan(prev_selected_t)+gte(t-prev_selected_t,{gap:.4f})")
+            video = video.filter(
+                "select", f"{keep_from}(isnan(prev_selected_t)+gte(t-prev_selected_t,{gap:.4f}))"
+            )
+        elif keep_from:
+            video = video.filter("select", keep_from.rstrip("*"))
         video = video.filter("scale", self.out_size[0], self.out_size[1], flags="area")
         video = video.filter("showinfo", checksum=0)
         out = ffmpeg.output(video, "pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough")
@@ -130,6 +141,7 @@ def decode(request: DecodeRequest, log: DecodeLog) -> Iterator[tuple[float, bool
 
     def read_stderr() -> None:
         assert proc.stderr is not None
+        seen_frame = False
         for raw in iter(proc.stderr.readline, b""):
             line = raw.decode("utf-8", "replace")
             m = _SHOWINFO.search(line)
@@ -138,9 +150,15 @@ def decode(request: DecodeRequest, log: DecodeLog) -> Iterator[tuple[float, bool
                     pts_time = float(m.group(3))
                 except ValueError:
                     continue
+                seen_frame = True
                 times.put((pts_time, m.group(4) == "1"))
             elif _LEVEL.search(line):
-                log.add_error(line)
+                if request.start is not None and not seen_frame:
+                    # a window decodes from a keyframe before it; an open GOP's leading frames may lack
+                    # their references there. Only errors in the frames it keeps say the file is damaged.
+                    log.lead_errors += 1
+                else:
+                    log.add_error(line)
         times.put(None)
 
     def watchdog() -> None:

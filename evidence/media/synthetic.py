@@ -95,9 +95,13 @@ class UnboxingSpec:
         None  # x264 scene-cut keyframes; None: only for edited variants (an editor's export)
     )
     crf: int = 20
+    bitrate: str | None = (
+        None  # e.g. "16M": a phone encoder's average bitrate (VBR, peaks 1.5x), instead of CRF
+    )
+    cbr: bool = False  # with ``bitrate``: hold every second at the bitrate (constant-bitrate encoders)
     preset: str = "veryfast"
     output_size: tuple[int, int] | None = None  # upscale in ffmpeg (benchmarks)
-    output_noise: int = 0  # ffmpeg temporal noise strength added after upscaling
+    output_noise: int = 0  # ffmpeg static grain added after upscaling (surface texture, not sensor noise)
     portrait: bool = False  # render upright portrait, store rotated with a display matrix
     creation_time: datetime | None = datetime(2026, 11, 20, 2, 0, 0, tzinfo=UTC)
     apple_creationdate: str | None = "2026-11-20T10:00:00+0800"
@@ -634,7 +638,7 @@ def _encode_args(spec: UnboxingSpec, size: tuple[int, int], out: Path) -> list[s
     if spec.output_size is not None:
         filters.append(f"scale={spec.output_size[0]}:{spec.output_size[1]}:flags=bicubic")
     if spec.output_noise:
-        filters.append(f"noise=alls={spec.output_noise}:allf=t")
+        filters.append(f"noise=alls={spec.output_noise}")
     if spec.pts_gap is not None:
         a, length = spec.pts_gap
         filters.append(f"setpts='PTS+gte(T\\,{a:.4f})*{length:.4f}/TB'")
@@ -645,7 +649,26 @@ def _encode_args(spec: UnboxingSpec, size: tuple[int, int], out: Path) -> list[s
         args += ["-vf", ",".join(filters)]
     if spec.pts_gap is not None or spec.vfr:
         args += ["-fps_mode", "passthrough"]
-    args += ["-c:v", spec.codec, "-preset", spec.preset, "-crf", str(spec.crf), "-pix_fmt", "yuv420p"]
+    args += ["-c:v", spec.codec, "-preset", spec.preset, "-pix_fmt", "yuv420p"]
+    if spec.bitrate:
+        rate = float(spec.bitrate.rstrip("kKmM")) * (
+            1e6 if spec.bitrate[-1] in "mM" else 1e3 if spec.bitrate[-1] in "kK" else 1
+        )
+        if spec.cbr:
+            args += [
+                "-b:v",
+                spec.bitrate,
+                "-maxrate",
+                spec.bitrate,
+                "-minrate",
+                spec.bitrate,
+                "-bufsize",
+                f"{int(rate / 2)}",
+            ]
+        else:
+            args += ["-b:v", spec.bitrate, "-maxrate", f"{int(rate * 1.5)}", "-bufsize", f"{int(rate * 2)}"]
+    else:
+        args += ["-crf", str(spec.crf)]
     if spec.gop is not None:
         args += ["-g", str(spec.gop)]
     edited = spec.cut is not None or spec.splice_at is not None or spec.freeze is not None

@@ -33,6 +33,7 @@ SPECS: dict[str, UnboxingSpec] = {
     "portrait": UnboxingSpec(portrait=True),
     "hevc": UnboxingSpec(codec="libx265", gop=None),
     "vfr": UnboxingSpec(vfr=True, gop=22),  # a phone GOP of ~1 s after dropped frames: hybrid sampling
+    "cbr": UnboxingSpec(bitrate="1500k", cbr=True),
     "cut": UnboxingSpec(cut=(6.0, 9.0)),
     "splice": UnboxingSpec(splice_at=9.0),
     "pause": UnboxingSpec(pts_gap=(7.0, 3.0)),
@@ -109,6 +110,13 @@ def test_hybrid_sampling_decodes_a_fraction_of_the_frames(judged) -> None:  # ty
     assert hybrid.sampling.mode == "hybrid" and dense.sampling.mode == "dense"
     assert hybrid.sampling.dense_seconds < 0.45 * video.script.duration_s
     assert hybrid.verdicts == dense.verdicts
+
+
+def test_constant_bitrate_video_is_decoded_densely(judged) -> None:  # type: ignore[no-untyped-def]
+    """Packet sizes of a constant-bitrate encoder say nothing about motion: no hybrid guesswork."""
+    a, _ = judged("cbr")
+    assert a.sampling is not None and a.sampling.mode == "dense"
+    assert a.verdicts == dict.fromkeys(Element, Verdict.PASS)
 
 
 @pytest.mark.parametrize("mode", ["auto", "dense"])

@@ -1,0 +1,215 @@
+"""The pure analysis pieces on constructed inputs: no files, no ffmpeg."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from evidence import AnalysisConfig, CaseFacts, Element, Verdict
+from evidence.analyzer import VideoAnalyzer
+from evidence.continuity import find_breaks, find_freezes
+from evidence.elements import DecodeSummary
+from evidence.elements.validity import software_traces
+from evidence.errors import InvalidInput
+from evidence.media.synthetic import UnboxingSpec, render_frames
+from evidence.model import VideoFacts
+from evidence.quality import blur_effect
+from evidence.reel import Reel
+from evidence.sampling import PacketEvidence, Window, choose_mode, merge_windows
+from evidence.signals import PairSignals, Sample
+
+CFG = AnalysisConfig()
+
+
+def packets(
+    sizes: list[int], keys: list[int], fps: float = 30.0, gap_at: int | None = None, gap: float = 0.0
+):  # type: ignore[no-untyped-def]
+    t = np.arange(len(sizes)) / fps
+    if gap_at is not None:
+        t[gap_at:] += gap
+    key = np.zeros(len(sizes), bool)
+    key[keys] = True
+    return PacketEvidence(t + 5.0, np.array(sizes, np.int64), key, CFG)
+
+
+def steady_sizes(n: int, every: int = 30, vbr: bool = True) -> tuple[list[int], list[int]]:
+    """Packet sizes of a phone recording: quiet stretches and motion bursts (VBR), keyframes every ``every``."""
+    rng = np.random.default_rng(1)
+    sizes = [int(x) for x in rng.integers(400, 700, n)]
+    if vbr:
+        for start in range(20, n, 90):  # a parcel being turned: P-frames grow several times
+            for i in range(start, min(n, start + 25)):
+                sizes[i] = int(rng.integers(2500, 4000))
+    keys = list(range(0, n, every))
+    for k in keys:
+        sizes[k] = 12000
+    return sizes, keys
+
+
+def test_packet_times_are_relative_to_the_first_packet() -> None:
+    sizes, keys = steady_sizes(90)
+    pe = packets(sizes, keys)
+    assert pe.t[0] == 0.0 and pe.keyframe_times.tolist() == pytest.approx([0.0, 1.0, 2.0])
+    assert pe.median_keyframe_interval() == pytest.approx(1.0)
+    assert choose_mode(pe, CFG) == "hybrid"
+    assert choose_mode(pe, AnalysisConfig(sampling_mode="dense")) == "dense"
+    assert choose_mode(packets(*steady_sizes(300, every=150)), CFG) == "dense"  # 5 s GOP
+    cbr = packets(*steady_sizes(300, vbr=False))
+    assert not cbr.informative and choose_mode(cbr, CFG) == "dense"  # flat sizes say nothing
+
+
+def test_near_intra_p_frame_is_a_spike_but_motion_is_not() -> None:
+    sizes, keys = steady_sizes(150)
+    sizes[100] = 11000  # a cut coded as a P-frame (bursts at 20-45 and 110-135 are motion)
+    spikes = packets(sizes, keys).spikes()
+    assert [round(t, 3) for t, _, _ in spikes] == [round(100 / 30, 3)]
+    _t, ratio, share = spikes[0]
+    assert ratio > 4 and share > 0.6
+
+
+def test_gaps_tiny_runs_and_off_cadence_keyframes() -> None:
+    sizes, keys = steady_sizes(240, vbr=False)
+    for i in range(91, 150):  # 2 s of a frozen picture
+        if i not in keys:
+            sizes[i] = 30
+    pe = packets(sizes, [*keys, 45], gap_at=200, gap=2.5)
+    assert pe.gaps(1.0) == [(pytest.approx(199 / 30), pytest.approx(2.5 + 1 / 30))]
+    runs = pe.tiny_runs(1.0)
+    assert (
+        len(runs) == 1
+        and runs[0][0] == pytest.approx(91 / 30, abs=0.1)
+        and runs[0][1] == pytest.approx(149 / 30, abs=0.1)
+    )
+    assert pe.tiny_between(100 / 30, 110 / 30) and not pe.tiny_between(10 / 30, 20 / 30)
+    assert pe.off_cadence_keyframes() == [pytest.approx(1.5)]
+
+
+def test_windows_merge_and_clip() -> None:
+    merged = merge_windows(
+        [Window(-0.2, 0.5, "a"), Window(0.4, 1.0, "b"), Window(5.0, 6.0, "c"), Window(9.8, 11, "d")], 10.0
+    )
+    assert [(w.start, w.end) for w in merged] == [(0.0, 1.0), (5.0, 6.0), (9.8, 10.0)]
+    assert merged[0].reason == "a; b"
+
+
+def sample(
+    t: float, content: float, align: float = 0.95, border: float = 0.0, freeze: float = 3.0, dt: float = 0.1
+) -> Sample:
+    return Sample(
+        t, False, True, 1, 0.3, 120.0, 0.0, None, PairSignals(dt, content, freeze, 20.0, border, align)
+    )
+
+
+def test_isolated_content_spike_is_a_cut_but_sustained_motion_is_not() -> None:
+    calm = [sample(0.1 * i, 3.0) for i in range(1, 30)]
+    cut = [*calm[:10], sample(1.1, 60.0), *[sample(1.1 + 0.1 * i, 3.0) for i in range(1, 10)]]
+    assert [(b.kind, round(b.t, 2)) for b in find_breaks(cut, CFG)] == [("cut", 1.1)]
+    pan = [*calm[:10], *[sample(1.1 + 0.1 * i, 40.0, align=0.5) for i in range(5)], *calm[15:]]
+    assert find_breaks(pan, CFG) == []
+
+
+def test_alignment_collapse_and_splice_kind() -> None:
+    seq = [sample(0.1 * i, 4.0) for i in range(1, 20)]
+    seq[9] = sample(1.0, 9.0, align=0.02)
+    assert [round(b.t, 2) for b in find_breaks(seq, CFG)] == [1.0]
+    seq[9] = sample(1.0, 80.0, align=0.02, border=40.0)
+    assert [b.kind for b in find_breaks(seq, CFG)] == ["splice"]
+    coarse = [sample(0.25 * i, 4.0, dt=0.25) for i in range(1, 20)]
+    coarse[9] = sample(2.5, 9.0, align=0.02, dt=0.25)
+    assert find_breaks(coarse, CFG) == []  # alignment is only telling at fine spacing
+
+
+def test_freeze_needs_identical_frames_and_tiny_packets() -> None:
+    seq = [sample(0.1 * i, 1.0, freeze=2.0) for i in range(1, 60)]
+    for i in range(20, 40):
+        seq[i] = sample(seq[i].t, 0.0, freeze=0.5)
+    assert find_freezes(seq, CFG) == []  # near-identical but no packet evidence and above 0.3
+    found = find_freezes(seq, CFG, tiny_between=lambda a, b: a >= 2.0 and b <= 4.05)
+    assert len(found) == 1 and found[0].start == pytest.approx(2.0) and found[0].length == pytest.approx(2.0)
+    assert find_freezes(seq, CFG, tiny_between=lambda a, b: False) == []
+
+
+def test_blur_effect_grows_with_blur() -> None:
+    rng = np.random.default_rng(3)
+    img = np.zeros((360, 640), np.uint8)
+    for _ in range(40):
+        x, y = (int(v) for v in rng.integers(0, 600, 2))
+        cv2.rectangle(img, (x, y % 330), (x + 40, y % 330 + 25), int(rng.integers(60, 255)), -1)
+    values = [blur_effect(cv2.GaussianBlur(img, (0, 0), s) if s else img) for s in (0, 1.5, 4.0)]
+    assert values == sorted(values) and values[0] < 0.3 < values[2]
+    assert blur_effect(np.full((90, 160), 128, np.uint8)) == 1.0
+
+
+def test_reel_is_bounded_and_finds_the_nearest_frame() -> None:
+    reel = Reel(max_frames=50, min_spacing=0.1, width=64)
+    frame = np.zeros((36, 64, 3), np.uint8)
+    for i in range(5000):
+        reel.offer(i * 0.1, frame)
+    assert len(reel) <= 51
+    near = reel.nearest(250.04, "x")
+    assert near is not None and abs(near.t - 250.0) < 10 and near.jpeg[:2] == b"\xff\xd8"
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        (["Made with CapCut"], ["CapCut"]),
+        (["剪映专业版"], ["剪映"]),
+        (["Adobe Premiere Pro 2024"], ["Premiere"]),
+        (["VN Video Editor 2.1"], ["VN Video Editor"]),
+        (["Lavf59.27.100"], []),
+        (["Core Media Video", "17.1"], []),
+        (["VNC recorder"], []),
+    ],
+)
+def test_editor_signatures_match_whole_words(tags: list[str], expected: list[str]) -> None:
+    assert [sig for sig, _ in software_traces(tags, CFG.editor_signatures)] == expected
+
+
+def test_config_rejects_nonsense() -> None:
+    with pytest.raises(InvalidInput, match="sampling_mode"):
+        AnalysisConfig(sampling_mode="fast")
+    with pytest.raises(InvalidInput, match="blur_max"):
+        AnalysisConfig(blur_max=-1)
+    assert CFG.with_overrides(min_duration_s=5).min_duration_s == 5
+
+
+def test_analyzer_runs_on_frames_in_memory() -> None:
+    """The pure core judges frames handed to it: no file, no ffmpeg, no packets."""
+    spec = UnboxingSpec()
+    frames, script = render_frames(spec)
+    facts = VideoFacts(
+        size_bytes=0,
+        container="memory",
+        detected_type="memory",
+        duration_s=script.duration_s,
+        streams=(),
+        video_stream=0,
+        width=640,
+        height=360,
+        display_width=640,
+        display_height=360,
+        rotation=0,
+        codec="raw",
+        frame_rate=30.0,
+        variable_frame_rate=False,
+    )
+    case = CaseFacts(return_tracking_number="SF1234567890123", claimed_problem="damaged")
+    analyzer = VideoAnalyzer(facts, None, case, CFG)
+    assert analyzer.mode == "dense"
+    stream = analyzer.new_stream()
+    for i, frame in enumerate(frames):
+        if i % 3 == 0:
+            analyzer.add(stream, i / 30.0, i % 30 == 0, frame, cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), True)
+    summary = DecodeSummary(
+        "dense", 0, (), script.duration_s, script.duration_s, len(analyzer.samples), 0, None
+    )
+    result = analyzer.finish(summary)
+    assert result.element(Element.CONSISTENCY).verdict == Verdict.PASS
+    assert result.element(Element.COMPLETENESS).verdict == Verdict.PASS
+    assert result.element(Element.VALIDITY).verdict == Verdict.PASS
+    assert result.element(Element.TIMELINESS).verdict == Verdict.INCONCLUSIVE  # no creation time in memory
+    assert not math.isnan(result.summary["faces_confidence"])
