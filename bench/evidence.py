@@ -64,15 +64,16 @@ CASES = (
 )
 
 ANALYSE = """
-import json, os, resource, sys, time
+import json, os, sys, time
 from pathlib import Path
+from bench._rss import RssSampler
 from evidence.assess import assess
 from evidence.model import CaseFacts
-t = time.perf_counter()
-a = assess(Path(sys.argv[1]), CaseFacts(return_tracking_number="SF1234567890123", claimed_problem="damaged"))
-wall = time.perf_counter() - t
-own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+with RssSampler(0.05) as rss:
+    t = time.perf_counter()
+    a = assess(Path(sys.argv[1]), CaseFacts(return_tracking_number="SF1234567890123", claimed_problem="damaged"))
+    wall = time.perf_counter() - t
+own, kids = rss.self_mb, rss.child_mb
 s = a.sampling
 print(json.dumps({"wall": wall, "rss_mb": own, "ffmpeg_rss_mb": kids, "mode": s.mode, "frames": s.frames_analysed,
                   "windows": s.dense_windows, "dense_s": s.dense_seconds,
@@ -119,7 +120,7 @@ def _analyse(path: Path) -> dict[str, object]:
         check=True,
         capture_output=True,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        cwd=Path(__file__).resolve().parents[1],
     )
     result: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result

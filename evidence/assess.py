@@ -132,7 +132,13 @@ def assess(
 
     def dense_pass() -> None:
         req = DecodeRequest(
-            video, stream_index, origin, detail, min_interval=1.0 / cfg.analysis_fps, timeout_s=remaining()
+            video,
+            stream_index,
+            origin,
+            detail,
+            min_interval=1.0 / cfg.analysis_fps,
+            timeout_s=remaining(),
+            threads=cfg.decoder_threads,
         )
         feed(req, True, True, (0.0, 1.0))
 
@@ -146,6 +152,7 @@ def assess(
             keyframes_only=True,
             min_interval=0.5 / cfg.analysis_fps,
             timeout_s=remaining(),
+            threads=cfg.decoder_threads,
         )
         feed(req, False, True, (0.0, 0.4))
     else:
@@ -177,6 +184,7 @@ def assess(
             seek_to=seek,
             min_interval=1.0 / cfg.window_fps,
             timeout_s=remaining(),
+            threads=cfg.decoder_threads,
         )
         window_log = DecodeLog()
         stream = feed(req, True, False, (0.4, 1.0), into=window_log)

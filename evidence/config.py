@@ -107,6 +107,9 @@ class AnalysisConfig:
     """Long side of the frames signals are computed on."""
     detail_max_side: int = 1920
     """Long side of the full-detail frames barcodes are read from (keyframes / dense mode)."""
+    decoder_threads: int = 0
+    """ffmpeg decoding threads per video (0: ffmpeg decides). Set to cores / workers when several
+    videos are analysed side by side, so the workers do not fight over the cores."""
     sampling_mode: str = "auto"
     """"auto" picks hybrid or dense per video; "dense" forces one dense decode; "hybrid" prefers it."""
     hybrid_max_keyframe_interval_s: float = 1.1

@@ -79,11 +79,14 @@ class DecodeRequest:
     seek_to: float | None = None  # input seek point (before the keyframe preceding ``start``)
     min_interval: float = 0.0  # keep at most one frame per this many seconds
     timeout_s: float = 600.0
+    threads: int = 0  # decoder threads (0: ffmpeg's default)
 
     def argv(self) -> list[str]:
         in_opts: dict[str, object] = {}
         if self.keyframes_only:
             in_opts["skip_frame"] = "nokey"
+        if self.threads > 0:
+            in_opts["threads"] = str(self.threads)
         keep_from = ""
         if self.start is not None:
             # Seek a little before the keyframe ahead of the window (landing exactly on a keyframe's

@@ -1,0 +1,115 @@
+"""Refitting a policy pack's weights from archived outcomes, with a reliability diagram.
+
+For each platform with enough records whose platform decision is known, the pack's log-odds
+weights are refitted (``disputes.fit_weights``), the new pack version is written as YAML next to a
+reliability plot (predicted probability against observed rate, before and after), and the Brier
+score before and after is reported.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import disputes
+from disputes import CalibrationReport, DisputeCase, Outcome
+from evidence.errors import InvalidInput, ProofboxError
+
+from .archive import read_archive
+
+__all__ = ["PlatformCalibration", "calibrate"]
+
+MIN_CASES = 20
+
+
+@dataclass(frozen=True)
+class PlatformCalibration:
+    platform: str
+    cases: int
+    before: CalibrationReport
+    after: CalibrationReport
+    pack_path: Path
+    new_version: str
+
+
+def _labelled(archive: Path) -> tuple[dict[str, list[tuple[DisputeCase, Outcome]]], list[str]]:
+    groups: dict[str, list[tuple[DisputeCase, Outcome]]] = defaultdict(list)
+    problems: list[str] = []
+    for raw in read_archive(archive):
+        try:
+            data = json.loads(raw.text)
+            actual = data.get("actual_outcome")
+            if actual not in ("BUYER_FAVORED", "MERCHANT_FAVORED"):
+                continue
+            case = disputes.from_dict(data["case"])
+        except (ProofboxError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            problems.append(f"line {raw.line}: {exc}")
+            continue
+        groups[case.platform.value].append((case, Outcome(actual)))
+    return groups, problems
+
+
+def calibrate(
+    archive: Path, out_dir: Path, *, min_cases: int = MIN_CASES, bins: int = 10
+) -> tuple[list[PlatformCalibration], list[str], Path | None]:
+    """Refit every platform with at least ``min_cases`` known outcomes; returns results, skipped
+    records (with reasons) and the reliability plot's path."""
+    groups, problems = _labelled(archive)
+    if not groups:
+        raise InvalidInput(
+            "no record with a known actual_outcome (BUYER_FAVORED or MERCHANT_FAVORED)", field="archive"
+        )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    results: list[PlatformCalibration] = []
+    for platform, labelled in sorted(groups.items()):
+        if len(labelled) < min_cases:
+            problems.append(
+                f"{platform}: only {len(labelled)} known outcomes (need {min_cases}); not refitted"
+            )
+            continue
+        pack = disputes.load_pack(platform)
+        before = disputes.calibration_report(labelled, pack, bins=bins)
+        version = f"{pack.version.split('+', 1)[0]}+cal{stamp}"  # a local version of the same pack
+        fitted = disputes.fit_weights(labelled, pack, version=version)
+        after = disputes.calibration_report(labelled, fitted, bins=bins)
+        path = fitted.dump(out_dir / f"{platform}.yaml")
+        results.append(PlatformCalibration(platform, len(labelled), before, after, Path(path), version))
+    plot = _plot(results, out_dir / "reliability.png") if results else None
+    return results, problems, plot
+
+
+def _plot(results: list[PlatformCalibration], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(results), figsize=(5 * len(results), 4.6), squeeze=False)
+    for ax, r in zip(axes[0], results, strict=True):
+        ax.plot([0, 1], [0, 1], color="#999999", linestyle="--", linewidth=1, label="perfect calibration")
+        for report, colour, name in ((r.before, "#d95f02", "before"), (r.after, "#1b9e77", "after")):
+            xs = [
+                b.mean_predicted
+                for b in report.table
+                if b.mean_predicted is not None and b.observed_rate is not None
+            ]
+            ys = [
+                b.observed_rate
+                for b in report.table
+                if b.mean_predicted is not None and b.observed_rate is not None
+            ]
+            ax.plot(xs, ys, marker="o", color=colour, label=f"{name} (Brier {report.brier:.3f})")
+        ax.set_title(f"{r.platform}: {r.cases} archived outcomes")
+        ax.set_xlabel("predicted probability the merchant prevails")
+        ax.set_ylabel("observed rate")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
