@@ -33,7 +33,6 @@ from .model import (
     KeyFrame,
     PhotoFacts,
     SamplingStats,
-    Severity,
     VideoFacts,
 )
 from .reel import Reel
@@ -67,6 +66,8 @@ class VideoAnalyzer:
         self._last_full_scan = -math.inf
         self._matches = 0
         self._scene_spacing = 0.0
+        self._scene_kept = 0
+        self._scene_last = -math.inf
         self._seen_times: set[int] = set()
 
     # --- feeding ---------------------------------------------------------------------------
@@ -92,22 +93,33 @@ class VideoAnalyzer:
             self._scan_barcodes(t, image, detail)
 
     def _thin_scene(self, sample: Sample) -> None:
-        """Keep scene thumbnails bounded: at most 5 per second and MAX_SCENE_SAMPLES in all."""
+        """Keep scene thumbnails bounded: at most 5 per second and MAX_SCENE_SAMPLES in all.
+
+        When the cap is reached, thumbnails closer than a doubled spacing are dropped (evenly, over
+        the whole video), so memory stays flat however long the video is.
+        """
         slot = round(sample.t * 5)
         if slot in self._seen_times:  # this fifth of a second already has one (maybe from another stream)
             sample.tiny = None
             return
         self._seen_times.add(slot)
-        kept = [s for s in self.samples if s.tiny is not None]
-        if len(kept) < MAX_SCENE_SAMPLES:
+        if self._scene_spacing and abs(sample.t - self._scene_last) < self._scene_spacing:
+            sample.tiny = None
+            return
+        self._scene_kept += 1
+        self._scene_last = sample.t
+        if self._scene_kept <= MAX_SCENE_SAMPLES:
             return
         self._scene_spacing = max(0.5, self._scene_spacing * 2)
         last = -math.inf
-        for s in sorted(kept, key=lambda s: s.t):
+        kept = 0
+        for s in sorted((s for s in self.samples if s.tiny is not None), key=lambda s: s.t):
             if s.t - last < self._scene_spacing:
                 s.tiny = None
             else:
                 last = s.t
+                kept += 1
+        self._scene_kept = kept + 1
 
     def _scan_barcodes(self, t: float, image: np.ndarray, detail: np.ndarray) -> None:
         interval = (
@@ -247,21 +259,6 @@ class VideoAnalyzer:
 
 
 def assess_photos_only(case: CaseFacts, photos: Sequence[PhotoFacts], cfg: AnalysisConfig) -> Assessment:
-    """Judge a case that has photos but no video: every video-based element fails with that reason."""
-    decode = DecodeSummary("none", 0, (), 0.0, 0.0, 0, 0, None)
+    """Judge a case that has photos but no video (each element says what the missing video costs)."""
     ev = Evidence(cfg=cfg, case=case, video=None, samples=(), duration=0.0, decode=None, photos=tuple(photos))
-    elements = list(judge_all(ev))
-    missing = Finding(
-        "NO_VIDEO",
-        elements[1].element,
-        Severity.FAILURE,
-        "no unboxing video was submitted; photos alone cannot show the whole unpacking",
-        source="seed:001 常見問題3 拆包視頻認定原則",
-    )
-    elements[1] = type(elements[1])(
-        elements[1].element, elements[1].verdict.__class__("FAIL"), 0.0, (missing, *elements[1].findings)
-    )
-    del decode
-    return Assessment(
-        elements=tuple(elements), video=None, photos=tuple(photos), analyser_version=__version__
-    )
+    return Assessment(elements=judge_all(ev), video=None, photos=tuple(photos), analyser_version=__version__)

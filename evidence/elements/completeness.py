@@ -15,6 +15,20 @@ def judge_completeness(ev: Evidence) -> ElementResult:
     findings: list[Finding] = []
     score = 1.0
     inconclusive = False
+    if ev.video is None:
+        return conclude(
+            E,
+            [
+                Finding(
+                    "COMPLETENESS_NO_VIDEO",
+                    E,
+                    Severity.FAILURE,
+                    "no unboxing video was submitted; photos cannot show the whole unpacking in one take",
+                    source=SOURCES["complete"],
+                )
+            ],
+            0.0,
+        )
 
     for b in ev.breaks:
         kind = "SPLICE" if b.kind == "splice" else "CUT"

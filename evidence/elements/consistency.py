@@ -23,7 +23,12 @@ def _fmt(reads: list[BarcodeRead]) -> str:
 def judge_consistency(ev: Evidence) -> ElementResult:
     findings: list[Finding] = []
     tracking = ev.case.return_tracking_number
-    video_reads = [r for r in ev.reads if r.source in ("", "video")]
+    # the parcel's label as the video shows it; without a video, as the photos show it
+    video_reads = (
+        [r for r in ev.reads if r.source in ("", "video")]
+        if ev.video is not None
+        else [r for p in ev.photos for r in p.barcodes]
+    )
     waybills = [r for r in video_reads if not is_product_code(r)]
     products = [r for r in video_reads if is_product_code(r)]
     inconclusive = False

@@ -52,8 +52,12 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                 "TIMELINESS_NO_CREATION_TIME",
                 E,
                 Severity.WARNING,
-                "the video carries no creation time, so when it was recorded cannot be checked "
-                "(file modification times are not evidence)",
+                (
+                    "the video carries no creation time, so when it was recorded cannot be checked "
+                    "(file modification times are not evidence)"
+                    if ev.video is not None
+                    else "no video was submitted, so when the first opening was recorded cannot be checked"
+                ),
                 source=SOURCES["first_opening"],
             )
         )

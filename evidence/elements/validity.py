@@ -74,6 +74,15 @@ def judge_validity(ev: Evidence) -> ElementResult:
     cfg = ev.cfg
     findings: list[Finding] = []
     score = 1.0
+    if ev.video is None:
+        missing = Finding(
+            "VALIDITY_NO_VIDEO",
+            E,
+            Severity.FAILURE,
+            "no unboxing video was submitted, so nothing proves the problem as found at the first opening",
+            source=SOURCES["prove"],
+        )
+        return conclude(E, [missing], 0.0)
     dec = ev.decode
     if dec is not None:
         if dec.coverage < 0.97:

@@ -277,3 +277,33 @@ def test_every_failure_is_explained_and_illustrated(judged) -> None:  # type: ig
         for f in timed:
             assert any(abs(k.t - f.t_start) <= 1.0 for k in a.keyframes), (name, f.code)
         assert all(k.jpeg.startswith(b"\xff\xd8") for k in a.keyframes)
+
+
+def _label_photo(path, number: str):  # type: ignore[no-untyped-def]
+    """A JPEG of the waybill as a merchant photographs it (the generator's first, close-up frame)."""
+    import cv2
+
+    from evidence.media.synthetic import render_frames
+
+    frames, _ = render_frames(UnboxingSpec(label_number=number, width=1280, height=720))
+    cv2.imwrite(str(path), next(iter(frames)), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return path
+
+
+def test_photos_without_a_video(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    photo = _label_photo(tmp_path / "label.jpg", "SF1234567890123")
+    a = assess(None, CASE, photos=[photo])
+    assert a.video is None and a.photos[0].barcodes
+    assert a.element(Element.CONSISTENCY).verdict == Verdict.PASS  # the photo shows this return's waybill
+    assert "COMPLETENESS_NO_VIDEO" in codes(a, Element.COMPLETENESS, Severity.FAILURE)
+    assert "VALIDITY_NO_VIDEO" in codes(a, Element.VALIDITY, Severity.FAILURE)
+    assert a.element(Element.TIMELINESS).verdict == Verdict.INCONCLUSIVE
+
+
+def test_photo_of_another_waybill_contradicts_the_video(judged, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _, video = judged("clean")
+    photo = _label_photo(tmp_path / "other.jpg", "JT0000111122223")
+    a = assess(video.path, CASE, photos=[photo], photo_names=["other.jpg"])
+    assert a.element(Element.CONSISTENCY).verdict == Verdict.FAIL
+    f = finding(a, "CONSISTENCY_PHOTO_MISMATCH")
+    assert f.media == "other.jpg" and "JT0000111122223" in f.message
