@@ -11,10 +11,12 @@ Workers are a local process pool (default: one per core) or a Ray cluster (``ray
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
 import signal
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -30,6 +32,7 @@ from .scoring import Scorer, ScoringOptions
 
 __all__ = ["RunOptions", "RunStats", "recover_output", "rescore", "score_chunk"]
 
+PR_SET_PDEATHSIG = 1  # prctl(2)
 _SCORER: Scorer | None = None
 _SCORER_KEY: str | None = None
 
@@ -131,8 +134,18 @@ class _Writer:
         os.close(self.fd)
 
 
-def _worker_init() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+def _worker_init(parent: int) -> None:
+    """Pool workers ignore Ctrl-C (the parent decides when to stop) and die with their parent.
+
+    A parent killed with SIGKILL cannot stop its workers, and each worker holds the others' ends
+    of the pool's pipes, so none would ever see end-of-file: ask the kernel to signal them instead.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before we could ask
+        os._exit(1)
 
 
 def rescore(
@@ -183,7 +196,7 @@ def _run_pool(
     stop: threading.Event,
 ) -> Iterator[list[str]]:
     pending: deque[Future[list[str]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)) as pool:
         for chunk in chunks:
             if stop.is_set():
                 break

@@ -195,6 +195,27 @@ def test_parquet_archive_gives_the_same_results(archive: Path, tmp_path: Path) -
         } == {f: b[k].get(f) for f in ("record_id", "status", "outcome", "merchant_probability", "rule_ids")}
 
 
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
@@ -212,8 +233,13 @@ def test_killed_run_resumes_with_every_record_once(tmp_path: Path) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and (not out.exists() or out.stat().st_size < 20_000):
         time.sleep(0.05)
+    workers = _children_of(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    time.sleep(0.5)
+    assert workers and not [pid for pid in workers if _alive(pid)], (
+        "pool workers outlived their killed parent"
+    )
     written = out.read_text(encoding="utf-8").count("\n")
     assert 0 < written < 3000, "the run should have been killed part-way"
     with out.open("a", encoding="utf-8") as fh:  # as if the kill came in the middle of a write
