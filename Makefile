@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/proofbox/v1/*.proto)
 PYTEST_ARGS ?=
 
-.PHONY: all run serve test check lint typecheck gen gen-check bench bench-evidence bench-policy bench-server bench-batch ffmpeg venv clean demo
+.PHONY: all run serve test check lint typecheck gen gen-check proto-lint bench bench-evidence bench-policy bench-server bench-batch ffmpeg venv clean demo
 
 all: test
 
@@ -34,12 +34,18 @@ ffmpeg:
 ## --- generated gRPC stubs ----------------------------------------------------
 
 # One pinned generation command; the output is committed and `make gen-check` proves it is current.
+# The mypy plugins (protoc-gen-mypy, protoc-gen-mypy_grpc) live in the venv's bin directory.
 gen: $(STAMP)
-	$(PY) -m grpc_tools.protoc -I protos \
+	PATH="$(abspath $(BIN)):$$PATH" $(PY) -m grpc_tools.protoc -I protos \
 	  --python_out=. --grpc_python_out=. --mypy_out=. --mypy_grpc_out=. $(PROTOS)
 
 gen-check: gen
 	@git diff --exit-code -- proofbox/v1 || { echo "generated stubs are stale: run 'make gen' and commit"; exit 1; }
+
+# buf's STANDARD + COMMENTS lint rules (protos/buf.yaml), fetched through npm; not part of `make check`
+# because it needs the npm registry.
+proto-lint:
+	cd protos && npx --yes @bufbuild/buf lint
 
 ## --- run, test, check ------------------------------------------------------------
 
@@ -54,8 +60,8 @@ test: $(STAMP) ffmpeg
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check evidence disputes server proofbox tests bench
-	$(BIN)/ruff format --check evidence disputes server proofbox tests bench
+	$(BIN)/ruff check evidence disputes batch server proofbox tests bench
+	$(BIN)/ruff format --check evidence disputes batch server proofbox tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -172,6 +172,8 @@ def render(s: Summary, limit: int = 20) -> str:
             )
         )
         lines.append(f"  line {c.line} {c.record_id}: {c.old} -> {c.new}" + (f"  ({why})" if why else ""))
+    if s.changed > min(limit, len(s.changes)):
+        lines.append(f"  ... and {s.changed - min(limit, len(s.changes))} more (see the results file)")
     if s.with_actual:
         lines.append(f"agreement with the platform's decisions ({s.with_actual} known):")
         header = "  actual \\ predicted".ljust(24) + "".join(o.ljust(18) for o in OUTCOMES)

@@ -1,0 +1,8 @@
+"""proofbox's client side: the generated proofbox.v1 stubs (:mod:`proofbox.v1`), the dict <-> message
+codec both ends share (:mod:`proofbox.codec`), and the ``proofbox`` command line (:mod:`proofbox.cli`)."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,1 @@
+"""The ``proofbox`` command line (:func:`proofbox.cli.main.main`)."""

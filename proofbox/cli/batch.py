@@ -1,0 +1,229 @@
+"""``proofbox rescore`` and ``proofbox calibrate``: the batch commands (local, no server needed).
+
+They run the ``batch`` package in this process (a process pool, or Ray with ``--ray``); the
+server's ``ScoreCases`` stream runs the same scoring for clients that prefer not to export files.
+Exit codes: 0 every record scored, 3 the run finished but some records failed (listed in the
+summary and in the results file), 130 interrupted (run the same command again to resume), 2 a
+local problem (a missing archive, a bad option).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from .client import CliError
+
+__all__ = ["add_batch_commands", "cmd_calibrate", "cmd_rescore"]
+
+EXIT_SOME_FAILED = 3
+EXIT_INTERRUPTED = 130
+
+
+def _pack_option(values: list[str]) -> dict[str, Path]:
+    packs: dict[str, Path] = {}
+    for value in values:
+        platform, sep, file = value.partition("=")
+        if not sep or not platform or not file:
+            raise CliError(f"--pack expects PLATFORM=FILE (e.g. tmall=calibrated/tmall.yaml), got {value!r}")
+        path = Path(file)
+        if not path.is_file():
+            raise CliError(f"--pack {platform}: no such file: {path}")
+        packs[platform.strip().lower()] = path
+    return packs
+
+
+def add_batch_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    rescore = commands.add_parser(
+        "rescore",
+        parents=[common],
+        help="re-score an archive of disputes into a results file (resumable)",
+        description="Re-score every record of ARCHIVE (JSON Lines or Parquet) into RESULTS (JSON Lines). "
+        "Run it again with the same --out to resume after an interruption.",
+    )
+    rescore.add_argument("archive", type=Path, help="the archive (.jsonl or .parquet)")
+    rescore.add_argument("--out", type=Path, required=True, help="the results file (JSON Lines)")
+    rescore.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
+    rescore.add_argument(
+        "--ray", metavar="ADDRESS", help="run on Ray: 'local', 'auto' or a cluster address (ray://host:10001)"
+    )
+    rescore.add_argument(
+        "--cache", type=Path, help="assessment and download cache folder (default: RESULTS.cache)"
+    )
+    rescore.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    rescore.add_argument("--blobs", type=Path, help="a proofbox server's blob folder, for sha256 references")
+    rescore.add_argument("--force", action="store_true", help="re-assess media even when cached")
+    rescore.add_argument(
+        "--retry-failed", action="store_true", help="score again the records whose result is an error"
+    )
+    rescore.add_argument(
+        "--pack",
+        action="append",
+        default=[],
+        metavar="PLATFORM=FILE",
+        help="score PLATFORM with this pack file (e.g. one written by calibrate); repeatable",
+    )
+    rescore.add_argument("--chunk-size", type=int, default=200, help="records per work unit (default 200)")
+    rescore.add_argument("--limit", type=int, default=20, help="changes and failures listed (default 20)")
+
+    calibrate = commands.add_parser(
+        "calibrate",
+        parents=[common],
+        help="refit prediction weights from archived outcomes; write new pack versions",
+    )
+    calibrate.add_argument("archive", type=Path, help="the archive (records with actual_outcome are used)")
+    calibrate.add_argument("--out", type=Path, required=True, help="folder for the packs and reliability.png")
+    calibrate.add_argument(
+        "--min-cases",
+        type=int,
+        default=20,
+        help="known outcomes a platform needs to be refitted (default 20)",
+    )
+    calibrate.add_argument("--bins", type=int, default=10, help="reliability-table bins (default 10)")
+
+
+def _check_archive(path: Path) -> None:
+    if not path.is_file():
+        raise CliError(f"no such archive: {path}")
+
+
+def cmd_rescore(args: argparse.Namespace, out: Console, err: Console, as_json: bool) -> int:
+    from batch import RunOptions, ScoringOptions, render, rescore, summarize
+    from evidence.errors import ProofboxError
+
+    _check_archive(args.archive)
+    if args.workers < 0 or args.chunk_size < 1:
+        raise CliError("--workers must be >= 0 and --chunk-size >= 1")
+    cache = None if args.no_cache else (args.cache or args.out.with_name(args.out.name + ".cache"))
+    scoring = ScoringOptions(
+        archive_dir=args.archive.resolve().parent,
+        cache_dir=cache,
+        blobs_dir=args.blobs,
+        force=args.force,
+        pack_files=_pack_option(args.pack),
+    )
+    run = RunOptions(
+        workers=args.workers,
+        ray_address=args.ray,
+        chunk_size=args.chunk_size,
+        retry_failed=args.retry_failed,
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()  # finish the chunks in flight, write them, then stop
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    progress = Progress(
+        TextColumn("rescoring"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=as_json or not err.is_terminal,
+    )
+    task = progress.add_task("rescore", total=None, rate="")
+
+    def update(done: int, todo: int) -> None:
+        elapsed = progress.tasks[0].elapsed or 0.0
+        rate = f"{done / elapsed:,.0f} rec/s" if elapsed > 0 else ""
+        progress.update(task, completed=done, total=todo, rate=rate)
+
+    try:
+        with progress:
+            stats = rescore(args.archive, args.out, scoring, run, progress=update, stop=stop)
+    except ProofboxError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    summary = summarize(args.out)
+    if as_json:
+        out.print_json(
+            json.dumps({"run": vars(stats), "summary": summary.to_dict(), "results": str(args.out)})
+        )
+    else:
+        err.print(
+            f"this run: {stats.scored} scored ({stats.errors} failed), {stats.skipped} already in "
+            f"{args.out}, archive {stats.total} records",
+            soft_wrap=True,
+            highlight=False,
+        )
+        out.print(render(summary, limit=args.limit), highlight=False, markup=False)
+    if stats.interrupted:
+        err.print(f"interrupted: run the same command again to resume ({args.out} is consistent)")
+        return EXIT_INTERRUPTED
+    return EXIT_SOME_FAILED if summary.failed else 0
+
+
+def cmd_calibrate(args: argparse.Namespace, out: Console, err: Console, as_json: bool) -> int:
+    from batch import calibrate
+    from evidence.errors import ProofboxError
+
+    _check_archive(args.archive)
+    try:
+        results, problems, plot = calibrate(args.archive, args.out, min_cases=args.min_cases, bins=args.bins)
+    except ProofboxError as exc:
+        raise CliError(str(exc)) from None
+    if as_json:
+        out.print_json(
+            json.dumps(
+                {
+                    "packs": [
+                        {
+                            "platform": r.platform,
+                            "cases": r.cases,
+                            "version": r.new_version,
+                            "path": str(r.pack_path),
+                            "brier_before": r.before.brier,
+                            "brier_after": r.after.brier,
+                            "log_loss_before": r.before.log_loss,
+                            "log_loss_after": r.after.log_loss,
+                        }
+                        for r in results
+                    ],
+                    "plot": str(plot) if plot else None,
+                    "skipped": problems,
+                }
+            )
+        )
+    else:
+        for r in results:
+            out.print(
+                f"{r.platform}: {r.cases} known outcomes; Brier {r.before.brier:.4f} -> {r.after.brier:.4f}, "
+                f"log loss {r.before.log_loss:.4f} -> {r.after.log_loss:.4f}; "
+                f"wrote {r.pack_path} (version {r.new_version})",
+                highlight=False,
+            )
+        if plot is not None:
+            out.print(f"reliability plot: {plot}", highlight=False)
+        for problem in problems:
+            err.print(f"skipped: {problem}", highlight=False, markup=False)
+        if results:
+            out.print(
+                "use them with: proofbox rescore ARCHIVE --out RESULTS "
+                + " ".join(f"--pack {r.platform}={r.pack_path}" for r in results),
+                highlight=False,
+            )
+    return 0 if results else 2

@@ -1,0 +1,175 @@
+"""The CLI's connection to a proofbox server: address, TLS, API key, and errors as a person reads them.
+
+Only the generated stubs are used, as any ticketing system would. The API key comes from
+``--api-key``, else ``PROOFBOX_API_KEY``, else the key file ``proofbox serve`` writes on first
+start (``<data dir>/local-api-key``; the data dir is ``--data-dir``, ``PROOFBOX_DATA`` or ``./data``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from proofbox.v1 import admin_pb2_grpc, evidence_pb2, service_pb2, service_pb2_grpc
+
+__all__ = ["CHUNK_BYTES", "CliError", "Connection", "ServerError", "file_sha256", "find_api_key"]
+
+CHUNK_BYTES = 1024 * 1024
+DEFAULT_SERVER = "127.0.0.1:50051"
+
+
+class CliError(Exception):
+    """A problem on this side (a missing file, no key); the CLI prints it and exits with 2."""
+
+
+@dataclass(frozen=True)
+class ServerError(Exception):
+    """The server refused a call; carries what it said."""
+
+    code: str
+    message: str
+    error_code: str = ""
+    field: str = ""
+    request_id: str = ""
+
+    @classmethod
+    def from_rpc(cls, error: grpc.RpcError) -> ServerError:
+        call: Any = error
+        trailers = {k: v for k, v in (call.trailing_metadata() or ()) if isinstance(v, str)}
+        return cls(
+            code=call.code().name,
+            message=call.details() or "",
+            error_code=trailers.get("proofbox-error-code", ""),
+            field=trailers.get("proofbox-error-field", ""),
+            request_id=trailers.get("x-request-id", ""),
+        )
+
+    def __str__(self) -> str:
+        extra = [f"code {self.error_code}" if self.error_code and self.error_code != self.code else ""]
+        extra.append(f"request {self.request_id}" if self.request_id else "")
+        tail = ", ".join(e for e in extra if e)
+        hint = ""
+        if self.code == "UNAVAILABLE":
+            hint = " (is `proofbox serve` running, and is --server right?)"
+        return f"{self.code}: {self.message}{hint}" + (f" [{tail}]" if tail else "")
+
+
+def data_dir(explicit: str | None) -> Path:
+    return Path(explicit or os.environ.get("PROOFBOX_DATA") or "data")
+
+
+def find_api_key(explicit: str | None, data: str | None) -> str:
+    if explicit:
+        return explicit.strip()
+    from_env = os.environ.get("PROOFBOX_API_KEY", "").strip()
+    if from_env:
+        return from_env
+    key_file = data_dir(data) / "local-api-key"
+    try:
+        return key_file.read_text(encoding="utf-8").strip()
+    except OSError:
+        raise CliError(
+            f"no API key: pass --api-key, set PROOFBOX_API_KEY, or run where `proofbox serve` keeps its data "
+            f"(looked for {key_file}; use --data-dir to point elsewhere)"
+        ) from None
+
+
+def file_sha256(path: Path, progress: Callable[[int], None] | None = None) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK_BYTES):
+            digest.update(chunk)
+            if progress is not None:
+                progress(len(chunk))
+    return digest.hexdigest()
+
+
+class Connection:
+    """A channel with the API key attached to every call."""
+
+    def __init__(
+        self,
+        address: str | None,
+        api_key: str,
+        *,
+        ca_file: str | None = None,
+        tls: bool = False,
+        timeout_s: float | None = None,
+    ) -> None:
+        self.address = address or os.environ.get("PROOFBOX_SERVER") or DEFAULT_SERVER
+        self.timeout_s = timeout_s
+        options = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+        if ca_file or tls:
+            root = Path(ca_file).read_bytes() if ca_file else None
+            self.channel = grpc.secure_channel(
+                self.address, grpc.ssl_channel_credentials(root), options=options
+            )
+        else:
+            self.channel = grpc.insecure_channel(self.address, options=options)
+        self.metadata = (("authorization", f"Bearer {api_key}"),)
+        self.service = service_pb2_grpc.ProofboxServiceStub(self.channel)
+        self.admin = admin_pb2_grpc.AdminServiceStub(self.channel)
+
+    def call(self, method: Any, request: Any, *, timeout_s: float | None = None) -> Any:
+        """Call a unary method; grpc errors become :class:`ServerError`."""
+        try:
+            return method(request, metadata=self.metadata, timeout=timeout_s or self.timeout_s)
+        except grpc.RpcError as exc:
+            raise ServerError.from_rpc(exc) from None
+
+    def start(self, method: Any, request: Any, *, timeout_s: float | None = None) -> Any:
+        """Start a unary call without waiting (a grpc future)."""
+        return method.future(request, metadata=self.metadata, timeout=timeout_s or self.timeout_s)
+
+    def evidence(self, sha256: str) -> evidence_pb2.Evidence | None:
+        """The stored evidence with these bytes, or None when this tenant has not uploaded them."""
+        try:
+            response = self.call(self.service.GetEvidence, service_pb2.GetEvidenceRequest(evidence_id=sha256))
+        except ServerError as exc:
+            if exc.code == "NOT_FOUND":
+                return None
+            raise
+        evidence: evidence_pb2.Evidence = response.evidence
+        return evidence
+
+    def upload(
+        self,
+        path: Path,
+        case_id: str,
+        kind: int,
+        sha256: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> service_pb2.UploadEvidenceResponse:
+        size = path.stat().st_size
+
+        def requests() -> Iterator[service_pb2.UploadEvidenceRequest]:
+            header = service_pb2.UploadHeader(
+                case_id=case_id,
+                kind=kind,  # type: ignore[arg-type]
+                filename=path.name,
+                size_bytes=size,
+                sha256=sha256,
+            )
+            yield service_pb2.UploadEvidenceRequest(header=header)
+            with path.open("rb") as fh:
+                while chunk := fh.read(CHUNK_BYTES):
+                    yield service_pb2.UploadEvidenceRequest(chunk=chunk)
+                    if progress is not None:
+                        progress(len(chunk))
+
+        try:
+            response: service_pb2.UploadEvidenceResponse = self.service.UploadEvidence(
+                requests(), metadata=self.metadata, timeout=self.timeout_s
+            )
+        except grpc.RpcError as exc:
+            raise ServerError.from_rpc(exc) from None
+        return response
+
+    def close(self) -> None:
+        self.channel.close()

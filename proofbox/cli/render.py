@@ -1,0 +1,264 @@
+"""Human-readable output: rich tables for results, cases, evidence, deadlines and eligibility.
+
+Times are shown in Beijing time (the platforms' zone). ``--json`` bypasses all of this and prints
+the proto JSON mapping instead (:func:`print_json`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from google.protobuf import json_format, timestamp_pb2
+from google.protobuf.message import Message
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from proofbox.codec import enum_prefix
+from proofbox.v1 import admin_pb2, assessment_pb2, cases_pb2, evidence_pb2, prediction_pb2, records_pb2
+
+__all__ = [
+    "print_json",
+    "render_case",
+    "render_deadlines",
+    "render_eligibility",
+    "render_evidence",
+    "render_keys",
+    "render_result",
+    "render_results",
+]
+
+ZONE = ZoneInfo("Asia/Shanghai")
+VERDICT_STYLE = {"PASS": "bold green", "FAIL": "bold red", "INCONCLUSIVE": "bold yellow"}
+OUTCOME_STYLE = {"MERCHANT_FAVORED": "bold green", "BUYER_FAVORED": "bold red", "NEEDS_REVIEW": "bold yellow"}
+SEVERITY_MARK = {"FAILURE": "[red]✗[/red]", "WARNING": "[yellow]![/yellow]", "INFO": "[green]✓[/green]"}
+
+
+def print_json(console: Console, message: Message) -> None:
+    """The proto JSON mapping (field names as in the .proto files)."""
+    console.print_json(json_format.MessageToJson(message, preserving_proto_field_name=True, indent=None))
+
+
+def when(ts: timestamp_pb2.Timestamp) -> str:
+    if not ts.seconds and not ts.nanos:
+        return "-"
+    moment: datetime = ts.ToDatetime().replace(tzinfo=ZoneInfo("UTC")).astimezone(ZONE)
+    return moment.strftime("%Y-%m-%d %H:%M %z")
+
+
+def _name(enum: Any, number: int) -> str:
+    """``VERDICT_PASS`` -> ``PASS``: an enum value's name without its prefix."""
+    descriptor = enum.DESCRIPTOR
+    value = descriptor.values_by_number.get(number)
+    return str(value.name).removeprefix(enum_prefix(descriptor)) if value is not None else str(number)
+
+
+def render_result(console: Console, result: records_pb2.Result) -> None:
+    kind = _name(records_pb2.ResultKind, result.kind).lower().replace("_", " ")
+    console.print(
+        f"[bold]{result.result_id or '(not stored)'}[/bold]  {kind} of case [bold]{result.case_id}[/bold]"
+        f" v{result.case_version}  {when(result.created_at)}"
+    )
+    versions = [f"server {result.server_version}"]
+    if result.analyser_version:
+        versions.append(f"analyser {result.analyser_version}")
+    if result.policy_pack_version:
+        versions.append(f"policy {result.policy_pack_version}")
+    console.print("  " + ", ".join(versions), style="dim")
+    if result.HasField("assessment"):
+        _render_assessment(console, result.assessment)
+    if result.HasField("prediction"):
+        _render_prediction(console, result.prediction)
+
+
+def _render_assessment(console: Console, assessment: assessment_pb2.Assessment) -> None:
+    table = Table(title="Unboxing video: the four elements", title_justify="left", show_lines=False)
+    table.add_column("element")
+    table.add_column("verdict")
+    table.add_column("score", justify="right")
+    table.add_column("findings")
+    for element in assessment.elements:
+        verdict = _name(assessment_pb2.Verdict, element.verdict)
+        findings = []
+        for f in element.findings:
+            severity = _name(assessment_pb2.Severity, f.severity)
+            at = f" @ {f.t_start:.1f}s" if f.HasField("t_start") else ""
+            findings.append(f"{SEVERITY_MARK.get(severity, '')} {f.code}{at}")
+        table.add_row(
+            _name(assessment_pb2.Element, element.element).lower(),
+            Text(verdict, style=VERDICT_STYLE.get(verdict, "")),
+            f"{element.score:.2f}",
+            "\n".join(findings) or "-",
+        )
+    console.print(table)
+    for element in assessment.elements:
+        for f in element.findings:
+            severity = _name(assessment_pb2.Severity, f.severity)
+            if severity != "INFO":
+                console.print(f"  {SEVERITY_MARK.get(severity, '')} [bold]{f.code}[/bold]: {f.message}")
+    if assessment.HasField("video"):
+        v = assessment.video
+        duration = f"{v.duration_s:.1f} s" if v.HasField("duration_s") else "unknown length"
+        console.print(
+            f"  video: {v.detected_type} {v.codec} {v.display_width}x{v.display_height} "
+            f"{v.frame_rate:.0f} fps, {duration}, {v.size_bytes / 1e6:.1f} MB"
+            + (f", {v.make} {v.model}".rstrip() if v.make or v.model else ""),
+            style="dim",
+        )
+    for photo in assessment.photos:
+        console.print(f"  photo: {photo.name} {photo.format} {photo.width}x{photo.height}", style="dim")
+
+
+def _render_prediction(console: Console, prediction: prediction_pb2.Prediction) -> None:
+    outcome = _name(prediction_pb2.Outcome, prediction.outcome)
+    console.print(
+        Text.assemble(
+            "Prediction: ",
+            (outcome.replace("_", " ").lower(), OUTCOME_STYLE.get(outcome, "")),
+            f"  (P(merchant prevails) = {prediction.merchant_probability:.2f}, {prediction.pack_version})",
+        )
+    )
+    for reason in prediction.review_reasons:
+        console.print(f"  review: {reason}", style="yellow")
+    if prediction.hits:
+        table = Table(title="Rules that decided it", title_justify="left")
+        table.add_column("rule")
+        table.add_column("weight", justify="right")
+        table.add_column("says")
+        for hit in prediction.hits[:8]:
+            table.add_row(hit.id, f"{hit.weight:+.2f}", hit.description)
+        console.print(table)
+    if prediction.missing_facts:
+        console.print("  facts that would settle it: " + ", ".join(prediction.missing_facts), style="yellow")
+    if prediction.deadlines:
+        render_deadlines(console, prediction.deadlines)
+    if prediction.HasField("freight"):
+        console.print(f"  return freight: {prediction.freight.payer} ({prediction.freight.rule_id})")
+    if prediction.penalty_points:
+        console.print(f"  penalty points if upheld: {prediction.penalty_points}")
+    if prediction.compensation_total and prediction.compensation_total != "0.00":
+        console.print(f"  compensation: {prediction.compensation_total} CNY")
+    for action in prediction.actions:
+        console.print(f"  → {action.text} [dim]({action.code})[/dim]")
+
+
+def render_deadlines(console: Console, deadlines: Iterable[prediction_pb2.Deadline]) -> None:
+    table = Table(title="Deadlines (Beijing time)", title_justify="left")
+    table.add_column("deadline")
+    table.add_column("due")
+    table.add_column("party")
+    table.add_column("state")
+    table.add_column("if missed")
+    for d in deadlines:
+        table.add_row(
+            d.name,
+            when(d.due_at),
+            d.party,
+            Text("passed", style="red") if d.passed else Text("open", style="green"),
+            d.consequence,
+        )
+    console.print(table)
+
+
+def render_eligibility(console: Console, eligibility: prediction_pb2.Eligibility) -> None:
+    status = _name(prediction_pb2.EligibilityStatus, eligibility.status)
+    style = {"ELIGIBLE": "bold green", "INELIGIBLE": "bold red"}.get(status, "bold yellow")
+    console.print(
+        Text.assemble(
+            "Re-open after-sales entry: ", (status.lower(), style), f"  ({eligibility.pack_version})"
+        )
+    )
+    for denial in eligibility.denials:
+        console.print(f"  ✗ {denial.id}: {denial.description}")
+    for message in eligibility.messages:
+        console.print(f"  platform shows: {message}")
+    if eligibility.HasField("entry_open_days"):
+        console.print(
+            f"  entry stays open {eligibility.entry_open_days} days (until {when(eligibility.entry_closes_at)})"
+        )
+    for note in eligibility.notes:
+        console.print(f"  note: {note}", style="dim")
+    if eligibility.missing_facts:
+        console.print("  facts missing: " + ", ".join(eligibility.missing_facts), style="yellow")
+    for action in eligibility.actions:
+        console.print(f"  → {action.text}")
+
+
+def render_case(console: Console, stored: records_pb2.StoredCase) -> None:
+    case = stored.case
+    console.print(
+        f"[bold]{case.case_id}[/bold] v{stored.version} ({_name(cases_pb2.Platform, case.platform).lower()}), "
+        f"stored {when(stored.created_at)}  [dim]sha256 {stored.content_sha256[:16]}…[/dim]"
+    )
+    console.print(
+        f"  order {case.order.order_id}: {case.order.amount} {case.order.currency or 'CNY'}; claim "
+        f"{_name(cases_pb2.ClaimKind, case.claim.kind).lower()} ({_name(cases_pb2.ClaimReason, case.claim.reason).lower()}); "
+        f"ticket {_name(cases_pb2.TicketStatus, case.ticket.status).lower()}"
+    )
+    table = Table(title="Timeline (Beijing time)", title_justify="left")
+    table.add_column("event")
+    table.add_column("when")
+    for field, value in case.timeline.ListFields():
+        table.add_row(field.name, when(value))
+    console.print(table)
+
+
+def render_evidence(console: Console, evidence: evidence_pb2.Evidence, created: bool | None = None) -> None:
+    state = "" if created is None else (" (stored)" if created else " (already stored)")
+    kind = _name(evidence_pb2.EvidenceKind, evidence.kind).lower()
+    console.print(
+        f"{kind} [bold]{evidence.filename}[/bold]{state}: {evidence.size_bytes / 1e6:.2f} MB {evidence.detected_type}"
+        f"  id {evidence.evidence_id}"
+    )
+    if evidence.HasField("video"):
+        v = evidence.video
+        duration = f"{v.duration_s:.1f} s" if v.HasField("duration_s") else "unknown length"
+        console.print(
+            f"  {v.codec} {v.display_width}x{v.display_height} {v.frame_rate:.0f} fps, {duration}",
+            style="dim",
+        )
+    elif evidence.HasField("photo"):
+        p = evidence.photo
+        console.print(f"  {p.format} {p.width}x{p.height}", style="dim")
+
+
+def render_results(console: Console, results: Iterable[records_pb2.Result]) -> None:
+    table = Table(title="Results (newest first)", title_justify="left")
+    for column in ("result", "case", "kind", "created", "outcome", "verdicts", "policy"):
+        table.add_column(column)
+    for r in results:
+        outcome = _name(prediction_pb2.Outcome, r.prediction.outcome) if r.HasField("prediction") else "-"
+        verdicts = (
+            " ".join(_name(assessment_pb2.Verdict, e.verdict)[0] for e in r.assessment.elements)
+            if r.HasField("assessment")
+            else "-"
+        )
+        table.add_row(
+            r.result_id,
+            f"{r.case_id} v{r.case_version}",
+            _name(records_pb2.ResultKind, r.kind).lower(),
+            when(r.created_at),
+            outcome.lower(),
+            verdicts,
+            r.policy_pack_version or "-",
+        )
+    console.print(table)
+
+
+def render_keys(console: Console, keys: Iterable[admin_pb2.ApiKey]) -> None:
+    table = Table(title="API keys", title_justify="left")
+    for column in ("key id", "tenant", "role", "created", "revoked", "description"):
+        table.add_column(column)
+    for k in keys:
+        table.add_row(
+            k.key_id,
+            k.tenant_id,
+            _name(admin_pb2.Role, k.role).lower().replace("_", "-"),
+            when(k.created_at),
+            when(k.revoked_at) if k.HasField("revoked_at") else "-",
+            k.description,
+        )
+    console.print(table)

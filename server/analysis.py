@@ -1,0 +1,305 @@
+"""Media analysis in a bounded pool of worker processes, so the RPC threads stay responsive.
+
+``evidence.assess`` is CPU-heavy (ffmpeg decoding plus numpy signals, seconds per video); it runs in
+``workers`` spawned processes. At most ``workers + queue_size`` analyses are admitted: unary calls
+beyond that get RESOURCE_EXHAUSTED at once, streams (ScoreCases) wait for room instead. A client's
+deadline bounds the wait and the run: queued work is cancelled, and a running analysis stops at
+its next progress report once the deadline has passed (the worker raises DeadlineExceeded).
+Progress reports travel back over a queue and are kept per operation for GetProgress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evidence.errors import MediaError, ResourceExhausted, ToolError
+from evidence.model import Assessment, CaseFacts
+
+from .errors import DeadlineExceeded
+from .logs import log_event
+from .metrics import Metrics
+
+__all__ = ["AnalysisJob", "AnalysisPool", "Progress", "ProgressBoard"]
+
+_PROGRESS_INTERVAL_S = 0.2
+_KEEP_FINISHED_S = 600.0
+
+
+@dataclass(frozen=True)
+class AnalysisJob:
+    """What one worker needs: file paths, the case facts, and when to give up (wall clock)."""
+
+    token: str
+    video: str | None
+    photos: tuple[str, ...]
+    photo_names: tuple[str, ...]
+    case: CaseFacts
+    deadline: float
+
+
+# --- worker side -----------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}  # per worker process: the progress queue
+
+
+def _orphan_watch(parent: int) -> None:
+    """Exit when the server process is gone (killed with SIGKILL, say): no orphaned workers."""
+    while True:
+        time.sleep(0.5)
+        if os.getppid() != parent:
+            os._exit(70)
+
+
+def _init_worker(progress_queue: Any) -> None:
+    _WORKER["queue"] = progress_queue
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when work stops
+    threading.Thread(target=_orphan_watch, args=(os.getppid(),), name="orphan-watch", daemon=True).start()
+    import evidence.assess  # noqa: F401 - warm the media stack (numpy, OpenCV, zxing) once per worker
+
+
+def _warm() -> int:
+    return 0
+
+
+def run_job(job: AnalysisJob) -> Assessment:
+    """Worker entry point: assess the files, reporting progress and honouring the deadline."""
+    from evidence.assess import assess
+
+    last = 0.0
+
+    def progress(stage: str, fraction: float) -> None:
+        nonlocal last
+        now = time.time()
+        if now > job.deadline:
+            raise DeadlineExceeded(
+                f"the analysis was stopped at {fraction:.0%} ({stage}): the request's deadline passed; "
+                "retry with a longer deadline (a minute per few minutes of video is ample)"
+            )
+        queue = _WORKER.get("queue")
+        if job.token and queue is not None and (now - last >= _PROGRESS_INTERVAL_S or stage != "decoding"):
+            last = now
+            queue.put((job.token, stage, fraction))
+
+    progress("started", 0.0)
+    return assess(
+        Path(job.video) if job.video else None,
+        job.case,
+        [Path(p) for p in job.photos],
+        photo_names=job.photo_names,
+        progress=progress,
+    )
+
+
+# --- server side -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """Where one operation stands (see proofbox.v1.GetProgressResponse)."""
+
+    state: str = "queued"  # queued, running, succeeded, failed
+    stage: str = "queued"
+    fraction: float = 0.0
+    result_id: str = ""
+    error: Exception | None = None
+    updated: float = field(default_factory=time.monotonic)
+
+
+class ProgressBoard:
+    """Progress by operation token, shared between the event loop and the queue reader thread."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Progress] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Progress | None:
+        with self._lock:
+            return self._items.get(token)
+
+    def update(self, token: str, **changes: Any) -> None:
+        with self._lock:
+            item = self._items.setdefault(token, Progress())
+            for key, value in changes.items():
+                setattr(item, key, value)
+            item.updated = time.monotonic()
+            if len(self._items) > 1000:
+                cutoff = time.monotonic() - _KEEP_FINISHED_S
+                for key in [
+                    k
+                    for k, v in self._items.items()
+                    if v.state in {"succeeded", "failed"} and v.updated < cutoff
+                ]:
+                    del self._items[key]
+
+
+class AnalysisPool:
+    def __init__(self, workers: int, queue_size: int, metrics: Metrics, max_run_s: float) -> None:
+        self.workers = workers
+        self.capacity = workers + queue_size
+        self.metrics = metrics
+        self.max_run_s = max_run_s
+        self.board = ProgressBoard()
+        self._ctx = multiprocessing.get_context("spawn")
+        self._queue: Any = self._ctx.Queue()
+        self._executor = self._new_executor()
+        self._in_flight = 0
+        self._room: asyncio.Event | None = None
+        self._reader = threading.Thread(target=self._read_progress, name="analysis-progress", daemon=True)
+        self._reader.start()
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self.workers, mp_context=self._ctx, initializer=_init_worker, initargs=(self._queue,)
+        )
+
+    def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """A fresh pool instead of ``broken`` (once, however many calls saw it break)."""
+        if self._executor is broken:
+            broken.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._new_executor()
+        return self._executor
+
+    def warm_up(self) -> None:
+        """Start every worker and import the media stack now rather than on the first request."""
+        for fut in [self._executor.submit(_warm) for _ in range(self.workers)]:
+            fut.result(timeout=120)
+
+    def _read_progress(self) -> None:
+        while True:
+            try:
+                item = self._queue.get()
+            except (EOFError, OSError, ValueError):
+                return
+            if item is None:
+                return
+            token, stage, fraction = item
+            if self.board.get(token) is not None:
+                self.board.update(token, state="running", stage=stage, fraction=float(fraction))
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def _set_gauges(self) -> None:
+        self.metrics.in_flight.set(self._in_flight)
+        self.metrics.queue_depth.set(max(0, self._in_flight - self.workers))
+
+    async def _admit(self, wait: bool) -> None:
+        if self._room is None:
+            self._room = asyncio.Event()
+        while self._in_flight >= self.capacity:
+            if not wait:
+                raise ResourceExhausted(
+                    f"the analysis queue is full ({self.workers} running, {self.capacity - self.workers} "
+                    "waiting); retry in a few seconds with backoff, or use ScoreCases for batches"
+                )
+            self._room.clear()
+            await self._room.wait()
+        self._in_flight += 1
+        self._set_gauges()
+
+    def _release(self, loop: asyncio.AbstractEventLoop) -> Callable[[Future[Assessment]], None]:
+        def done(_: Future[Assessment]) -> None:
+            def on_loop() -> None:
+                self._in_flight -= 1
+                self._set_gauges()
+                if self._room is not None:
+                    self._room.set()
+
+            with contextlib.suppress(RuntimeError):  # loop closed during shutdown
+                loop.call_soon_threadsafe(on_loop)
+
+        return done
+
+    async def run(
+        self,
+        token: str | None,
+        video: Path | None,
+        photos: list[tuple[Path, str]],
+        case: CaseFacts,
+        *,
+        timeout_s: float | None,
+        wait: bool,
+    ) -> Assessment:
+        """Assess in a worker. ``token`` keys progress reports (None: nobody asks); ``timeout_s`` is the
+        client's remaining time (None: no deadline)."""
+        budget = self.max_run_s if timeout_s is None else min(timeout_s, self.max_run_s)
+        started = time.monotonic()
+        if token:
+            self.board.update(token, state="queued", stage="queued", fraction=0.0)
+        try:
+            await asyncio.wait_for(self._admit(wait), timeout=budget)
+        except TimeoutError:
+            raise DeadlineExceeded(
+                "the request's deadline passed while waiting for an analysis worker"
+            ) from None
+        job = AnalysisJob(
+            token=token or "",
+            video=str(video) if video else None,
+            photos=tuple(str(p) for p, _ in photos),
+            photo_names=tuple(name for _, name in photos),
+            case=case,
+            deadline=time.time() + max(0.0, budget - (time.monotonic() - started)),
+        )
+        loop = asyncio.get_running_loop()
+        executor = self._executor
+        try:
+            fut = executor.submit(run_job, job)
+        except (BrokenProcessPool, RuntimeError):
+            executor = self._replace(executor)
+            fut = executor.submit(run_job, job)
+        fut.add_done_callback(self._release(loop))
+        outcome = "error"
+        try:
+            remaining = max(0.001, budget - (time.monotonic() - started))
+            result = await asyncio.wait_for(asyncio.wrap_future(fut), timeout=remaining + 1.0)
+            outcome = "ok"
+            return result
+        except TimeoutError:
+            fut.cancel()
+            outcome = "deadline"
+            raise DeadlineExceeded("the request's deadline passed before the analysis finished") from None
+        except DeadlineExceeded:
+            outcome = "deadline"
+            raise
+        except MediaError:
+            outcome = "media_error"
+            raise
+        except BrokenProcessPool:
+            self._replace(executor)
+            log_event("analysis worker died; pool restarted", level=logging.ERROR)
+            raise ToolError(
+                "the analysis worker died (out of memory or killed); the pool was restarted, retry the request"
+            ) from None
+        finally:
+            self.metrics.analysis.labels(outcome).observe(time.monotonic() - started)
+
+    def close(self, wait: bool = False) -> None:
+        """Stop the workers: queued jobs are cancelled; running ones finish when ``wait``, else are killed."""
+        processes = list(getattr(self._executor, "_processes", {}).values())  # no public API for this
+        self._executor.shutdown(wait=wait, cancel_futures=True)
+        if not wait:
+            for process in processes:
+                if process.is_alive():
+                    process.terminate()
+            for process in processes:
+                process.join(timeout=5)
+        with contextlib.suppress(OSError, ValueError):
+            self._queue.put(None)
+        self._reader.join(timeout=5)
+        with contextlib.suppress(OSError, ValueError):
+            self._queue.close()
+            self._queue.join_thread()

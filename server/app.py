@@ -1,0 +1,212 @@
+"""Assembling and running the server: store, blobs, worker pool, services, health, reflection, metrics.
+
+:class:`ProofboxServer` is what tests and ``proofbox serve`` start. ``start()`` opens the store
+(migrating it), removes what interrupted uploads left, creates the local admin key on first start,
+starts the analysis workers and binds the port; ``stop()`` marks health NOT_SERVING, lets running
+calls finish within the grace period, then stops workers and closes the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+import disputes
+from evidence.config import MediaLimits
+from evidence.errors import ProofboxError
+from proofbox.v1 import admin_pb2, admin_pb2_grpc, service_pb2, service_pb2_grpc
+
+from . import __version__
+from .analysis import AnalysisPool
+from .auth import Authenticator, ensure_local_key
+from .blobs import BlobStore
+from .config import ServerConfig
+from .edge import EdgeInterceptor
+from .engine import Engine
+from .logs import configure_logging, log_event
+from .metrics import Metrics
+from .service import AdminServicer, ProofboxServicer
+from .store import Store, open_store
+
+__all__ = ["ProofboxServer", "Started", "run"]
+
+SERVICE_NAMES = (
+    service_pb2.DESCRIPTOR.services_by_name["ProofboxService"].full_name,
+    admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
+)
+
+
+@dataclass(frozen=True)
+class Started:
+    """Where a started server can be reached."""
+
+    address: str  # host:port actually bound
+    port: int
+    metrics_port: int | None
+    key_file: str
+    key_created: bool
+
+
+class ProofboxServer:
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.metrics = Metrics()
+        self.store: Store | None = None
+        self.pool: AnalysisPool | None = None
+        self.server: grpc.aio.Server | None = None
+        self.health = health.aio.HealthServicer()
+        self._db = ThreadPoolExecutor(config.store_threads, thread_name_prefix="db")
+        self._io = ThreadPoolExecutor(max(4, config.workers), thread_name_prefix="io")
+        self.started: Started | None = None
+        self._grpc_started = False
+
+    async def start(self) -> Started:
+        """Start serving; on failure, release whatever was already started and re-raise."""
+        try:
+            return await self._start()
+        except BaseException:
+            await self.stop(0)
+            raise
+
+    async def _start(self) -> Started:
+        cfg = self.config
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        loop = asyncio.get_running_loop()
+        self.store = store = await loop.run_in_executor(
+            self._db,
+            lambda: open_store(
+                cfg.store_url, sqlite_synchronous=cfg.sqlite_synchronous, pool_size=cfg.store_threads
+            ),
+        )
+        blobs = BlobStore(cfg.data_dir, cfg.min_free_bytes)
+        removed = blobs.clean_temporary()
+        if removed:
+            log_event("removed interrupted uploads", count=removed)
+        key_file, created = await loop.run_in_executor(self._db, ensure_local_key, store, cfg.key_file)
+        for platform in disputes.available_packs():  # compile the policy packs before the first request
+            await loop.run_in_executor(self._io, disputes.load_pack, platform)
+        self.pool = pool = AnalysisPool(cfg.workers, cfg.queue_size, self.metrics, cfg.analysis_timeout_s)
+        hint = f" (the local admin key is in {key_file})"
+        auth = Authenticator(store, cfg.key_cache_s, hint=hint)
+        engine = Engine(store, blobs, pool, self._db)
+
+        async def verify(key: str | None) -> object:
+            return await loop.run_in_executor(self._db, auth.verify, key)
+
+        limits = MediaLimits(max_file_bytes=cfg.max_upload_bytes)
+        options = [
+            ("grpc.max_receive_message_length", cfg.max_message_bytes),
+            ("grpc.max_send_message_length", cfg.max_message_bytes * 4),
+            ("grpc.so_reuseport", 0),
+        ]
+        self.server = server = grpc.aio.server(
+            interceptors=[EdgeInterceptor(auth, self.metrics, verify)],  # type: ignore[arg-type]
+            options=options,
+        )
+        service_pb2_grpc.add_ProofboxServiceServicer_to_server(
+            ProofboxServicer(engine, blobs, self._io, limits, self.metrics, cfg.score_window), server
+        )
+        admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(engine, auth), server)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, server)
+        reflection.enable_server_reflection(
+            (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+        try:
+            if cfg.tls:
+                assert cfg.tls_cert is not None and cfg.tls_key is not None
+                credentials = grpc.ssl_server_credentials(
+                    [(cfg.tls_key.read_bytes(), cfg.tls_cert.read_bytes())]
+                )
+                port = server.add_secure_port(cfg.listen, credentials)
+            else:
+                port = server.add_insecure_port(cfg.listen)
+        except RuntimeError:
+            port = 0
+        if port == 0:
+            raise OSError(
+                f"cannot listen on {cfg.listen}: the address is in use (another proofbox serve?) or not "
+                "available here; choose another with --listen"
+            )
+        await loop.run_in_executor(self._io, pool.warm_up)  # after binding: a busy port fails fast
+        await server.start()
+        self._grpc_started = True
+        for name in ("", *SERVICE_NAMES):
+            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        metrics_port = (
+            self.metrics.serve(cfg.host, cfg.metrics_port) if cfg.metrics_port is not None else None
+        )
+        address = f"{cfg.host}:{port}"
+        self.started = Started(address, port, metrics_port, str(key_file), created)
+        log_event(
+            "serving",
+            address=address,
+            tls=cfg.tls,
+            metrics_port=metrics_port,
+            store=_safe_url(cfg.store_url),
+            data_dir=str(cfg.data_dir.resolve()),
+            workers=cfg.workers,
+            version=__version__,
+        )
+        if created:
+            log_event(
+                f"created the local admin API key and wrote it to {key_file} (mode 0600); "
+                "the proofbox CLI reads it from there",
+                key_file=str(key_file),
+            )
+        else:
+            log_event(f"local admin API key file: {key_file}", key_file=str(key_file))
+        return self.started
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop serving: NOT_SERVING first, then finish calls within ``grace``, then stop the rest."""
+        grace = self.config.grace_s if grace is None else grace
+        log_event("shutting down", grace_s=grace)
+        await self.health.enter_graceful_shutdown()
+        if self.server is not None and self._grpc_started:
+            await self.server.stop(grace)
+        if self.pool is not None:
+            self.pool.close(wait=False)
+        self.metrics.close()
+        self._io.shutdown(wait=True)
+        if self.store is not None:
+            self.store.close()
+        self._db.shutdown(wait=True)
+        log_event("stopped")
+
+    async def wait(self) -> None:
+        assert self.server is not None
+        await self.server.wait_for_termination()
+
+
+def _safe_url(url: str) -> str:
+    head, sep, tail = url.partition("@")
+    return f"{head.split(':')[0]}:{head.split(':')[1]}:***@{tail}" if sep and head.count(":") >= 2 else url
+
+
+async def _serve(config: ServerConfig) -> None:
+    server = ProofboxServer(config)
+    await server.start()
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await stopping.wait()
+    await server.stop()
+
+
+def run(config: ServerConfig) -> int:
+    """Run until SIGTERM/SIGINT; returns the process exit code."""
+    configure_logging(config.log_level, config.log_format)
+    try:
+        asyncio.run(_serve(config))
+    except (OSError, ProofboxError) as exc:
+        logging.getLogger("proofbox.server").error(f"cannot start: {exc}")
+        return 1
+    return 0

@@ -1,0 +1,193 @@
+"""Content-addressed evidence bytes: ``<data>/blobs/sha256/ab/cdef...``.
+
+An upload is written to its own directory under ``<data>/blobs/tmp/`` (keeping the client's file
+name, so media errors name the file the client knows), fsynced, verified, then renamed into place
+and the directory entry fsynced; only then is the database row written. A crash at any point
+leaves at most a temporary directory, which :meth:`BlobStore.clean_temporary` removes at start-up,
+or a blob without a row, which the next upload of the same bytes reuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import re
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, Future
+from contextlib import contextmanager
+from pathlib import Path
+
+from evidence.errors import ResourceExhausted
+
+__all__ = ["BlobStore", "UploadFile", "safe_filename"]
+
+_UNSAFE = re.compile(r"[^\w.\- ()\[\]+,@]", re.UNICODE)
+
+
+def safe_filename(name: str) -> str:
+    """The last path component of ``name`` with odd characters replaced; never empty or hidden."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    base = _UNSAFE.sub("_", base)[:200].lstrip(".")
+    return base or "upload"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class BlobStore:
+    def __init__(self, data_dir: Path, min_free_bytes: int) -> None:
+        self.root = data_dir / "blobs"
+        self.objects = self.root / "sha256"
+        self.tmp = self.root / "tmp"
+        self.min_free_bytes = min_free_bytes
+        self.objects.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        self._reserved = 0
+        self._lock = threading.Lock()
+
+    def clean_temporary(self) -> int:
+        """Remove what interrupted uploads left behind; returns how many were removed."""
+        removed = 0
+        for entry in self.tmp.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+    def path(self, sha256: str) -> Path:
+        return self.objects / sha256[:2] / sha256[2:]
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def reserve(self, size: int) -> None:
+        """Claim ``size`` bytes of disk for an upload, or ResourceExhausted when it would not fit."""
+        with self._lock:
+            free = shutil.disk_usage(self.root).free
+            if free - self._reserved - size < self.min_free_bytes:
+                raise ResourceExhausted(
+                    f"not enough disk space for {size / 1e6:.1f} MB: {free / 1e6:.0f} MB free, "
+                    f"{self._reserved / 1e6:.0f} MB promised to uploads in progress and "
+                    f"{self.min_free_bytes / 1e6:.0f} MB kept free; retry later or ask the operator to free space"
+                )
+            self._reserved += size
+
+    def release(self, size: int) -> None:
+        with self._lock:
+            self._reserved = max(0, self._reserved - size)
+
+    @contextmanager
+    def staged(self, items: Sequence[tuple[str, str]]) -> Iterator[list[Path]]:
+        """Links to blobs named after the clients' file names, so the analyser's messages name the
+        file the client knows rather than a hash. Removed afterwards (and at start-up after a crash)."""
+        directory = self.tmp / f"job-{uuid.uuid4().hex}"
+        directory.mkdir(mode=0o700)
+        try:
+            paths = []
+            for i, (sha256, filename) in enumerate(items):
+                target = directory / str(i) / safe_filename(filename)
+                target.parent.mkdir()
+                try:
+                    os.link(self.path(sha256), target)
+                except OSError:  # a data directory spread over file systems
+                    target.symlink_to(self.path(sha256))
+                paths.append(target)
+            yield paths
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    def open_upload(self, filename: str) -> UploadFile:
+        directory = self.tmp / uuid.uuid4().hex
+        directory.mkdir(mode=0o700)
+        return UploadFile(directory, directory / safe_filename(filename))
+
+    def commit(self, upload: UploadFile, sha256: str) -> Path:
+        """Move a verified upload into place (or drop it when the blob exists); returns the blob path."""
+        target = self.path(sha256)
+        if target.is_file():
+            upload.discard()
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(upload.path, target)
+        _fsync_dir(target.parent)
+        upload.discard()
+        return target
+
+
+class UploadFile:
+    """One upload in progress. Each chunk is hashed and written by two threads in parallel while the
+    event loop receives the next one; written data is handed to the kernel for write-back as the
+    upload proceeds (``POSIX_FADV_DONTNEED``), so the final fsync has less left to flush and evidence
+    does not crowd the page cache."""
+
+    WRITEBACK_BYTES = 16 * 1024 * 1024
+
+    def __init__(self, directory: Path, path: Path) -> None:
+        self.directory = directory
+        self.path = path
+        self.size = 0
+        self._hash = hashlib.sha256()
+        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        self._written = 0
+        self._flushed_to = 0
+        self._hashing: Future[None] | None = None
+        self._writing: Future[None] | None = None
+        self._lock = threading.Lock()
+
+    def _write(self, chunk: bytes) -> None:
+        with self._lock:
+            if self._fd is None:  # discarded meanwhile
+                return
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(self._fd, view) :]
+            self._written += len(chunk)
+            if self._written - self._flushed_to >= self.WRITEBACK_BYTES:
+                os.posix_fadvise(
+                    self._fd, self._flushed_to, self._written - self._flushed_to, os.POSIX_FADV_DONTNEED
+                )
+                self._flushed_to = self._written
+
+    async def write(self, chunk: bytes, executor: Executor) -> None:
+        """Queue ``chunk``; waits only for the previous chunk, so receiving, hashing and writing overlap."""
+        for pending in (self._hashing, self._writing):
+            if pending is not None:
+                await asyncio.wrap_future(pending)
+        self.size += len(chunk)
+        self._hashing = executor.submit(self._hash.update, chunk)
+        self._writing = executor.submit(self._write, chunk)
+
+    def _finish(self) -> str:
+        with self._lock:
+            assert self._fd is not None
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = None
+        return self._hash.hexdigest()
+
+    async def finish(self, executor: Executor) -> str:
+        """Wait for the last chunk, fsync; returns the SHA-256 of everything written."""
+        for pending in (self._hashing, self._writing):
+            if pending is not None:
+                await asyncio.wrap_future(pending)
+        self._hashing = self._writing = None
+        return await asyncio.wrap_future(executor.submit(self._finish))
+
+    def discard(self) -> None:
+        """Close and remove the temporary file (safe while a chunk is still being written)."""
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+        shutil.rmtree(self.directory, ignore_errors=True)

@@ -1,0 +1,290 @@
+"""The server edge: one interceptor for every RPC.
+
+For each call it: takes or makes a request id (``x-request-id``) and keeps it, with the tenant, in
+contextvars for the logs; authenticates the API key and checks the method's role; runs the handler;
+maps a :class:`~evidence.errors.ProofboxError` to its status (``server.errors``) with the error code,
+field and request id in trailing metadata and in ``grpc-status-details-bin``; turns anything
+unexpected into INTERNAL (logged with its traceback, never a crash); and writes one JSON log line and
+the Prometheus request metrics. Health checks and reflection pass through unauthenticated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+
+from evidence.errors import InvalidInput, ProofboxError
+
+from .auth import Authenticator, Principal, key_from_metadata, require_role
+from .errors import status_for
+from .ids import new_request_id
+from .logs import REQUEST_ID, TENANT, log_event
+from .metrics import Metrics
+
+__all__ = ["METHOD_ROLES", "EdgeInterceptor", "current_principal", "use_principal"]
+
+_PRINCIPAL: contextvars.ContextVar[Principal] = contextvars.ContextVar("proofbox_principal")
+PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
+ERROR_DOMAIN = "proofbox.dev"
+
+_SVC = "/proofbox.v1.ProofboxService/"
+_ADMIN = "/proofbox.v1.AdminService/"
+METHOD_ROLES: dict[str, tuple[str, str]] = {
+    # method: (role needed, what it does, for the PERMISSION_DENIED message)
+    _SVC + "UploadEvidence": ("read_write", "upload evidence"),
+    _SVC + "GetEvidence": ("read_only", "read evidence"),
+    _SVC + "ListEvidence": ("read_only", "list evidence"),
+    _SVC + "PutCase": ("read_write", "store cases"),
+    _SVC + "GetCase": ("read_only", "read cases"),
+    _SVC + "AssessEvidence": ("read_write", "assess evidence (results are stored)"),
+    _SVC + "PredictOutcome": ("read_write", "predict outcomes (results are stored)"),
+    _SVC + "AssessAndPredict": ("read_write", "assess and predict (results are stored)"),
+    _SVC + "GetResult": ("read_only", "read results"),
+    _SVC + "ListResults": ("read_only", "list results"),
+    _SVC + "GetProgress": ("read_only", "read progress"),
+    _SVC + "CheckDeadlines": ("read_only", "check deadlines"),
+    _SVC + "CheckReopenEligibility": ("read_only", "check re-open eligibility"),
+    _SVC + "ScoreCases": ("read_write", "score cases (results are stored)"),
+    _ADMIN + "CreateApiKey": ("admin", "create API keys"),
+    _ADMIN + "RevokeApiKey": ("admin", "revoke API keys"),
+    _ADMIN + "ListApiKeys": ("admin", "list API keys"),
+}
+
+
+def current_principal() -> Principal:
+    """The caller of the RPC being served (set by the interceptor before the handler runs)."""
+    return _PRINCIPAL.get()
+
+
+def use_principal(principal: Principal) -> None:
+    """Act as ``principal`` in the current context: for servicers driven without the interceptor
+    (tests, batch jobs running in the server process)."""
+    _PRINCIPAL.set(principal)
+
+
+@dataclass
+class Call:
+    """What the edge knows about one RPC while it runs."""
+
+    method: str
+    request_id: str
+    peer: str
+    principal: Principal | None = None
+    denial: ProofboxError | None = None
+    code: grpc.StatusCode = grpc.StatusCode.OK
+    error_code: str = ""
+    error: str = ""
+    started: float = field(default_factory=time.perf_counter)
+
+    @property
+    def short_method(self) -> str:
+        return self.method.rsplit("/", 1)[-1]
+
+
+def _details(call: Call, error: ProofboxError, code: grpc.StatusCode) -> bytes:
+    info = error_details_pb2.ErrorInfo(
+        reason=error.code, domain=ERROR_DOMAIN, metadata={"request_id": call.request_id}
+    )
+    details: list[Any] = [info]
+    if isinstance(error, InvalidInput) and error.field:
+        info.metadata["field"] = error.field
+        violation = error_details_pb2.BadRequest.FieldViolation(field=error.field, description=error.message)
+        details.append(error_details_pb2.BadRequest(field_violations=[violation]))
+    packed = []
+    for detail in details:
+        holder = any_pb2.Any()
+        holder.Pack(detail)
+        packed.append(holder)
+    status = status_pb2.Status(code=code.value[0], message=error.message, details=packed)
+    encoded: bytes = status.SerializeToString()
+    return encoded
+
+
+class EdgeInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(
+        self, auth: Authenticator, metrics: Metrics, auth_call: Callable[[str | None], Awaitable[Principal]]
+    ) -> None:
+        self.auth = auth
+        self.metrics = metrics
+        self._auth_call = auth_call
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        handler = await continuation(handler_call_details)
+        method: str = handler_call_details.method
+        if handler is None or method.startswith(PUBLIC_PREFIXES):
+            return handler
+        metadata = {k: v for k, v in (handler_call_details.invocation_metadata or ()) if isinstance(v, str)}
+        call = Call(method, new_request_id(metadata.get("x-request-id")), "")
+        try:
+            call.principal = await self._authenticate(method, metadata)
+        except ProofboxError as exc:
+            call.denial = exc
+        return self._wrap(handler, call)
+
+    async def _authenticate(self, method: str, metadata: Mapping[str, str]) -> Principal:
+        key = key_from_metadata(metadata)
+        principal = self.auth.cached(key) if key else None
+        if principal is None:
+            principal = await self._auth_call(key)
+        role, what = METHOD_ROLES.get(method, ("admin", "call this method"))
+        require_role(principal, role, what)
+        return principal
+
+    # --- wrapping -------------------------------------------------------------------------------
+
+    def _wrap(self, handler: grpc.RpcMethodHandler[Any, Any], call: Call) -> grpc.RpcMethodHandler[Any, Any]:
+        h: Any = handler
+        if h.unary_unary is not None:
+            inner_uu = h.unary_unary
+
+            async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+                return await self._unary(call, context, lambda: inner_uu(request, context))
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary_unary,
+                request_deserializer=h.request_deserializer,
+                response_serializer=h.response_serializer,
+            )
+        if h.stream_unary is not None:
+            inner_su = h.stream_unary
+
+            async def stream_unary(requests: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+                return await self._unary(call, context, lambda: inner_su(requests, context))
+
+            return grpc.stream_unary_rpc_method_handler(
+                stream_unary,
+                request_deserializer=h.request_deserializer,
+                response_serializer=h.response_serializer,
+            )
+        if h.unary_stream is not None:
+            inner_us = h.unary_stream
+
+            async def unary_stream(
+                request: Any, context: grpc.aio.ServicerContext[Any, Any]
+            ) -> AsyncIterator[Any]:
+                async for item in self._stream(call, context, lambda: inner_us(request, context)):
+                    yield item
+
+            return grpc.unary_stream_rpc_method_handler(
+                unary_stream,
+                request_deserializer=h.request_deserializer,
+                response_serializer=h.response_serializer,
+            )
+        inner_ss = h.stream_stream
+
+        async def stream_stream(
+            requests: Any, context: grpc.aio.ServicerContext[Any, Any]
+        ) -> AsyncIterator[Any]:
+            # an async generator function itself: grpc.aio tells streaming handlers apart by that
+            async for item in self._stream(call, context, lambda: inner_ss(requests, context)):
+                yield item
+
+        return grpc.stream_stream_rpc_method_handler(
+            stream_stream,
+            request_deserializer=h.request_deserializer,
+            response_serializer=h.response_serializer,
+        )
+
+    def _enter(self, call: Call, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        call.started = time.perf_counter()
+        call.peer = context.peer()
+        REQUEST_ID.set(call.request_id)
+        if call.principal is not None:
+            TENANT.set(call.principal.tenant_id)
+            _PRINCIPAL.set(call.principal)
+        if call.denial is not None:
+            raise call.denial
+
+    async def _unary(
+        self, call: Call, context: grpc.aio.ServicerContext[Any, Any], run: Callable[[], Any]
+    ) -> Any:
+        try:
+            self._enter(call, context)
+            response = await run()
+            context.set_trailing_metadata((("x-request-id", call.request_id),))
+            return response
+        except BaseException as exc:
+            await self._fail(call, context, exc)
+        finally:
+            self._finish(call)
+
+    async def _stream(
+        self, call: Call, context: grpc.aio.ServicerContext[Any, Any], run: Callable[[], AsyncIterator[Any]]
+    ) -> AsyncIterator[Any]:
+        try:
+            self._enter(call, context)
+            async for item in run():
+                yield item
+            context.set_trailing_metadata((("x-request-id", call.request_id),))
+        except BaseException as exc:
+            await self._fail(call, context, exc)
+        finally:
+            self._finish(call)
+
+    async def _fail(
+        self, call: Call, context: grpc.aio.ServicerContext[Any, Any], exc: BaseException
+    ) -> NoReturn:
+        if isinstance(exc, asyncio.CancelledError):
+            call.code = grpc.StatusCode.CANCELLED
+            raise exc
+        if isinstance(exc, grpc.aio.AbortError):  # a handler aborted by itself
+            code: Any = context.code()
+            call.code = code if isinstance(code, grpc.StatusCode) else grpc.StatusCode.UNKNOWN
+            raise exc
+        if isinstance(exc, ProofboxError):
+            error = exc
+            call.code = status_for(error)
+        else:
+            call.code = grpc.StatusCode.INTERNAL
+            _log_unexpected(call, exc)
+            error = ProofboxError(
+                f"internal server error; quote request id {call.request_id} when reporting it "
+                "(the server log has the details)",
+                code="INTERNAL",
+            )
+        call.error_code, call.error = error.code, error.message
+        trailing: list[tuple[str, str | bytes]] = [
+            ("x-request-id", call.request_id),
+            ("proofbox-error-code", error.code),
+            ("grpc-status-details-bin", _details(call, error, call.code)),
+        ]
+        if isinstance(error, InvalidInput) and error.field:
+            trailing.append(("proofbox-error-field", error.field))
+        await context.abort(call.code, error.message, trailing_metadata=tuple(trailing))
+        raise AssertionError("unreachable: context.abort raises")  # pragma: no cover
+
+    def _finish(self, call: Call) -> None:
+        elapsed = time.perf_counter() - call.started
+        code = call.code.name
+        method = call.short_method
+        self.metrics.observe_rpc(method, code, elapsed)
+        fields: dict[str, Any] = {
+            "method": method,
+            "status": code,
+            "duration_ms": round(elapsed * 1000, 3),
+            "peer": call.peer,
+            "key_id": call.principal.key_id if call.principal else None,
+        }
+        if call.error_code:
+            fields["error_code"], fields["error"] = call.error_code, call.error
+        level = logging.ERROR if call.code is grpc.StatusCode.INTERNAL else logging.INFO
+        log_event("rpc", level=level, **fields)
+
+
+def _log_unexpected(call: Call, exc: BaseException) -> None:
+    logging.getLogger("proofbox.server").error(
+        "unexpected error", exc_info=(type(exc), exc, exc.__traceback__), extra={"method": call.short_method}
+    )

@@ -1,0 +1,440 @@
+"""proofbox.v1.ProofboxService and AdminService: requests in, engine calls, responses out.
+
+Nothing here decides policy or touches files; the rules live in ``engine.py``, ``uploads.py`` and
+the cores. Errors propagate as :mod:`evidence.errors` exceptions to the edge (``edge.py``), which
+alone turns them into status codes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import Executor
+from datetime import UTC, datetime
+from typing import Any
+
+import grpc
+
+import disputes
+from evidence.config import MediaLimits
+from evidence.errors import InvalidInput, NotFound, ProofboxError
+from proofbox.codec import enum_to_plain, message_to_plain
+from proofbox.v1 import admin_pb2, admin_pb2_grpc, cases_pb2, records_pb2, service_pb2, service_pb2_grpc
+
+from .auth import ROLES, Authenticator, check_tenant_id, mint_key
+from .blobs import BlobStore
+from .convert import deadline_to_proto, eligibility_to_proto, order_from_proto, timestamp_or_none
+from .edge import current_principal
+from .engine import CaseRef, Engine
+from .errors import status_for
+from .ids import check_case_id, check_operation_id, check_sha256
+from .logs import REQUEST_ID, log_event
+from .metrics import Metrics
+from .store import ApiKeyRecord
+from .uploads import evidence_to_proto, receive_upload
+
+__all__ = ["AdminServicer", "ProofboxServicer"]
+
+Context = grpc.aio.ServicerContext[Any, Any]
+_ROLE_NUMBERS = {
+    "read_only": admin_pb2.ROLE_READ_ONLY,
+    "read_write": admin_pb2.ROLE_READ_WRITE,
+    "admin": admin_pb2.ROLE_ADMIN,
+}
+_ROLE_NAMES = {v: k for k, v in _ROLE_NUMBERS.items()}
+
+
+def _page_size(requested: int, default: int, maximum: int) -> int:
+    if requested < 0:
+        raise InvalidInput("must not be negative", field="page_size")
+    return min(requested or default, maximum)
+
+
+def _decode_token(token: str, prefix: str = "") -> str:
+    """The value inside a page token this server issued (strict: anything else is INVALID_ARGUMENT)."""
+    try:
+        value = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        value = ""
+    if not value or not value.startswith(prefix):
+        raise InvalidInput("is not a token this server issued; start again without it", field="page_token")
+    return value
+
+
+def _encode_token(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def problem_for(error: BaseException, request_id: str) -> records_pb2.Problem:
+    """The Problem a stream item reports instead of failing the stream."""
+    if isinstance(error, ProofboxError):
+        return records_pb2.Problem(
+            status=status_for(error).name,
+            reason=error.code,
+            message=error.message,
+            field=getattr(error, "field", "") or "",
+            request_id=request_id,
+        )
+    logging.getLogger("proofbox.server").error(
+        "unexpected error in a stream item", exc_info=(type(error), error, error.__traceback__)
+    )
+    return records_pb2.Problem(
+        status="INTERNAL",
+        reason="INTERNAL",
+        message=f"internal server error; quote request id {request_id} when reporting it",
+        request_id=request_id,
+    )
+
+
+class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
+    def __init__(
+        self,
+        engine: Engine,
+        blobs: BlobStore,
+        io_executor: Executor,
+        limits: MediaLimits,
+        metrics: Metrics,
+        score_window: int,
+    ) -> None:
+        self.engine = engine
+        self.blobs = blobs
+        self.io = io_executor
+        self.limits = limits
+        self.metrics = metrics
+        self.score_window = score_window
+
+    # --- evidence ------------------------------------------------------------------------------
+
+    async def UploadEvidence(
+        self, request_iterator: AsyncIterator[service_pb2.UploadEvidenceRequest], context: Context
+    ) -> service_pb2.UploadEvidenceResponse:
+        return await receive_upload(
+            current_principal(),
+            request_iterator,
+            blobs=self.blobs,
+            store=self.engine.store,
+            db=self.engine.db,
+            io=self.io,
+            limits=self.limits,
+            metrics=self.metrics,
+        )
+
+    async def GetEvidence(
+        self, request: service_pb2.GetEvidenceRequest, context: Context
+    ) -> service_pb2.GetEvidenceResponse:
+        check_sha256(request.evidence_id, "evidence_id")
+        record = await self.engine.db(
+            self.engine.store.get_evidence, current_principal().tenant_id, request.evidence_id
+        )
+        if record is None:
+            raise NotFound(f"evidence {request.evidence_id} is not stored for this tenant; upload it first")
+        return service_pb2.GetEvidenceResponse(evidence=evidence_to_proto(record))
+
+    async def ListEvidence(
+        self, request: service_pb2.ListEvidenceRequest, context: Context
+    ) -> service_pb2.ListEvidenceResponse:
+        check_case_id(request.case_id)
+        size = _page_size(request.page_size, 100, 1000)
+        after = None
+        if request.page_token:
+            micros_text, _, sha = _decode_token(request.page_token).partition(":")
+            if not micros_text.isdigit():
+                raise InvalidInput(
+                    "is not a token this server issued; start again without it", field="page_token"
+                )
+            after = (int(micros_text), sha)
+        records, position = await self.engine.db(
+            self.engine.store.list_evidence, current_principal().tenant_id, request.case_id, size, after
+        )
+        token = _encode_token(f"{position[0]}:{position[1]}") if position and len(records) == size else ""
+        return service_pb2.ListEvidenceResponse(
+            evidence=[evidence_to_proto(r) for r in records], next_page_token=token
+        )
+
+    # --- cases ---------------------------------------------------------------------------------
+
+    async def PutCase(
+        self, request: service_pb2.PutCaseRequest, context: Context
+    ) -> service_pb2.PutCaseResponse:
+        if not request.HasField("case"):
+            raise InvalidInput("is required", field="case")
+        record, changed = await self.engine.put_case(
+            current_principal(), request.case, request.expected_version
+        )
+        return service_pb2.PutCaseResponse(stored=self.engine.stored_case_proto(record), changed=changed)
+
+    async def GetCase(
+        self, request: service_pb2.GetCaseRequest, context: Context
+    ) -> service_pb2.GetCaseResponse:
+        if request.version < 0:
+            raise InvalidInput("must not be negative", field="version")
+        record = await self.engine.get_case(current_principal(), request.case_id, request.version)
+        return service_pb2.GetCaseResponse(stored=self.engine.stored_case_proto(record))
+
+    # --- assessment and prediction ----------------------------------------------------------------
+
+    async def AssessEvidence(
+        self, request: service_pb2.AssessEvidenceRequest, context: Context
+    ) -> service_pb2.AssessEvidenceResponse:
+        result = await self.engine.score(
+            current_principal(),
+            CaseRef.of(request),
+            assess=True,
+            predict=False,
+            evidence_ids=list(request.evidence_ids),
+            at=None,
+            pack_version="",
+            operation_id=request.operation_id,
+            timeout_s=context.time_remaining(),
+        )
+        return service_pb2.AssessEvidenceResponse(result=result)
+
+    async def PredictOutcome(
+        self, request: service_pb2.PredictOutcomeRequest, context: Context
+    ) -> service_pb2.PredictOutcomeResponse:
+        result = await self.engine.score(
+            current_principal(),
+            CaseRef.of(request),
+            assess=False,
+            predict=True,
+            evidence_ids=[],
+            at=timestamp_or_none(request, "at"),
+            pack_version=request.policy_pack_version,
+            operation_id=request.operation_id,
+        )
+        return service_pb2.PredictOutcomeResponse(result=result)
+
+    async def AssessAndPredict(
+        self, request: service_pb2.AssessAndPredictRequest, context: Context
+    ) -> service_pb2.AssessAndPredictResponse:
+        result = await self.engine.score(
+            current_principal(),
+            CaseRef.of(request),
+            assess=True,
+            predict=True,
+            evidence_ids=list(request.evidence_ids),
+            at=timestamp_or_none(request, "at"),
+            pack_version=request.policy_pack_version,
+            operation_id=request.operation_id,
+            timeout_s=context.time_remaining(),
+        )
+        return service_pb2.AssessAndPredictResponse(result=result)
+
+    # --- results -------------------------------------------------------------------------------
+
+    async def GetResult(
+        self, request: service_pb2.GetResultRequest, context: Context
+    ) -> service_pb2.GetResultResponse:
+        result = await self.engine.get_result(
+            current_principal(), request.result_id, request.include_keyframes
+        )
+        return service_pb2.GetResultResponse(result=result)
+
+    async def ListResults(
+        self, request: service_pb2.ListResultsRequest, context: Context
+    ) -> service_pb2.ListResultsResponse:
+        if request.case_id:
+            check_case_id(request.case_id)
+        size = _page_size(request.page_size, 50, 500)
+        before = _decode_token(request.page_token, "res_") if request.page_token else None
+        records = await self.engine.db(
+            self.engine.store.list_results,
+            current_principal().tenant_id,
+            request.case_id or None,
+            size,
+            before,
+        )
+        results = [records_pb2.Result.FromString(r.payload) for r in records]
+        token = _encode_token(records[-1].result_id) if len(records) == size else ""
+        return service_pb2.ListResultsResponse(results=results, next_page_token=token)
+
+    async def GetProgress(
+        self, request: service_pb2.GetProgressRequest, context: Context
+    ) -> service_pb2.GetProgressResponse:
+        if not request.operation_id:
+            raise InvalidInput("is required", field="operation_id")
+        check_operation_id(request.operation_id)
+        principal = current_principal()
+        progress = self.engine.pool.board.get(f"{principal.tenant_id}/{request.operation_id}")
+        if progress is None:
+            stored = await self.engine.existing(principal, request.operation_id)
+            if stored is None:
+                raise NotFound(
+                    f"no operation {request.operation_id!r} is known; progress is kept while it runs and for "
+                    "10 minutes after, and its result for good"
+                )
+            return service_pb2.GetProgressResponse(
+                state=service_pb2.OPERATION_STATE_SUCCEEDED,
+                stage="done",
+                fraction=1.0,
+                result_id=stored.result_id,
+            )
+        states = {
+            "queued": service_pb2.OPERATION_STATE_QUEUED,
+            "running": service_pb2.OPERATION_STATE_RUNNING,
+            "succeeded": service_pb2.OPERATION_STATE_SUCCEEDED,
+            "failed": service_pb2.OPERATION_STATE_FAILED,
+        }
+        response = service_pb2.GetProgressResponse(
+            state=states[progress.state],
+            stage=progress.stage,
+            fraction=progress.fraction,
+            result_id=progress.result_id,
+        )
+        if progress.error is not None:
+            response.problem.CopyFrom(problem_for(progress.error, REQUEST_ID.get()))
+        return response
+
+    # --- rules without a prediction -----------------------------------------------------------
+
+    async def CheckDeadlines(
+        self, request: service_pb2.CheckDeadlinesRequest, context: Context
+    ) -> service_pb2.CheckDeadlinesResponse:
+        scored = await self.engine.resolve(current_principal(), CaseRef.of(request), store=False)
+        pack = self.engine.pack(scored.case, request.policy_pack_version)
+        found = disputes.deadlines(scored.case, timestamp_or_none(request, "at"), pack)
+        found = sorted(found, key=lambda d: d.due_at)
+        return service_pb2.CheckDeadlinesResponse(
+            deadlines=[deadline_to_proto(d) for d in found], policy_pack_version=pack.version
+        )
+
+    async def CheckReopenEligibility(
+        self, request: service_pb2.CheckReopenEligibilityRequest, context: Context
+    ) -> service_pb2.CheckReopenEligibilityResponse:
+        if request.platform == 0:
+            raise InvalidInput(
+                "is required (PLATFORM_TMALL, PLATFORM_TAOBAO or PLATFORM_DOUYIN)", field="platform"
+            )
+        if not request.HasField("order"):
+            raise InvalidInput("is required", field="order")
+        platform_name = enum_to_plain(cases_pb2.Platform.DESCRIPTOR, request.platform)
+        if platform_name is None:
+            raise InvalidInput(f"{request.platform} is not a known platform", field="platform")
+        pack = disputes.load_pack(platform_name, request.policy_pack_version or None)
+        actor = message_to_plain(request.actor) if request.HasField("actor") else None
+        eligibility = disputes.reopen_eligibility(
+            order_from_proto(request.order),
+            platform_name,
+            actor,
+            at=timestamp_or_none(request, "at"),
+            pack=pack,
+        )
+        return service_pb2.CheckReopenEligibilityResponse(eligibility=eligibility_to_proto(eligibility))
+
+    # --- streams -------------------------------------------------------------------------------
+
+    async def _score_item(
+        self, request: service_pb2.ScoreCasesRequest, index: int
+    ) -> service_pb2.ScoreCasesResponse:
+        principal = current_principal()
+        response = service_pb2.ScoreCasesResponse(ref=request.ref, index=index)
+        try:
+            evidence_ids = list(request.evidence_ids)
+            result = await self.engine.score(
+                principal,
+                CaseRef.of(request),
+                assess=bool(evidence_ids),
+                predict=True,
+                evidence_ids=evidence_ids,
+                at=timestamp_or_none(request, "at"),
+                pack_version=request.policy_pack_version,
+                wait=True,
+                dry_run=request.dry_run,
+            )
+            response.result.CopyFrom(result)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            response.problem.CopyFrom(problem_for(exc, f"{REQUEST_ID.get()}#{index}"))
+        return response
+
+    async def ScoreCases(
+        self, request_iterator: AsyncIterator[service_pb2.ScoreCasesRequest], context: Context
+    ) -> AsyncIterator[service_pb2.ScoreCasesResponse]:
+        """Responses in request order; at most ``score_window`` requests are read and not yet answered."""
+        slots = asyncio.Semaphore(self.score_window)
+        ready: asyncio.Queue[asyncio.Task[service_pb2.ScoreCasesResponse] | None] = asyncio.Queue()
+        requests = aiter(request_iterator)
+
+        async def read() -> None:
+            index = 0
+            try:
+                while True:
+                    await slots.acquire()  # flow control: no room, no read
+                    try:
+                        request = await anext(requests)
+                    except StopAsyncIteration:
+                        return
+                    ready.put_nowait(asyncio.ensure_future(self._score_item(request, index)))
+                    index += 1
+            finally:
+                ready.put_nowait(None)
+
+        reader = asyncio.ensure_future(read())
+        pending: list[asyncio.Task[Any]] = []
+        try:
+            while (task := await ready.get()) is not None:
+                pending.append(task)
+                yield await task
+                pending.remove(task)
+                slots.release()
+            await reader  # surfaces an error of the request stream itself
+        finally:
+            reader.cancel()
+            while not ready.empty():
+                leftover = ready.get_nowait()
+                if leftover is not None:
+                    leftover.cancel()
+            for task in pending:
+                task.cancel()
+
+
+class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
+    def __init__(self, engine: Engine, auth: Authenticator) -> None:
+        self.engine = engine
+        self.auth = auth
+
+    @staticmethod
+    def _key(record: ApiKeyRecord) -> admin_pb2.ApiKey:
+        key = admin_pb2.ApiKey(
+            key_id=record.key_id,
+            tenant_id=record.tenant_id,
+            role=_ROLE_NUMBERS[record.role],
+            description=record.description,
+        )
+        key.created_at.FromDatetime(record.created_at)
+        if record.revoked_at is not None:
+            key.revoked_at.FromDatetime(record.revoked_at)
+        return key
+
+    async def CreateApiKey(
+        self, request: admin_pb2.CreateApiKeyRequest, context: Context
+    ) -> admin_pb2.CreateApiKeyResponse:
+        role = _ROLE_NAMES.get(request.role)
+        if role is None:
+            raise InvalidInput(
+                f"must be one of {', '.join('ROLE_' + r.upper() for r in ROLES)}", field="role"
+            )
+        record, secret = mint_key(check_tenant_id(request.tenant_id), role, request.description)
+        await self.engine.db(self.engine.store.add_api_key, record)
+        log_event("api key created", new_key_id=record.key_id, for_tenant=record.tenant_id, role=role)
+        return admin_pb2.CreateApiKeyResponse(key=self._key(record), secret=secret)
+
+    async def RevokeApiKey(
+        self, request: admin_pb2.RevokeApiKeyRequest, context: Context
+    ) -> admin_pb2.RevokeApiKeyResponse:
+        record = await self.engine.db(self.engine.store.revoke_api_key, request.key_id, datetime.now(UTC))
+        if record is None:
+            raise NotFound(f"no API key {request.key_id!r}")
+        self.auth.forget(record.key_id)
+        log_event("api key revoked", revoked_key_id=record.key_id)
+        return admin_pb2.RevokeApiKeyResponse(key=self._key(record))
+
+    async def ListApiKeys(
+        self, request: admin_pb2.ListApiKeysRequest, context: Context
+    ) -> admin_pb2.ListApiKeysResponse:
+        records = await self.engine.db(self.engine.store.list_api_keys, check_tenant_id(request.tenant_id))
+        return admin_pb2.ListApiKeysResponse(keys=[self._key(r) for r in records])

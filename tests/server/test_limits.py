@@ -1,0 +1,218 @@
+"""A small server (one worker, no queue, 3 MB uploads) for the bounded pool, deadlines and limits;
+and the observability every server has: JSON logs with request ids, Prometheus metrics."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from proofbox.v1 import service_pb2
+from tests.conftest import SyntheticVideo
+
+from .helpers import VIDEO, ServerProcess, case_message, trailers, wait_until
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    process = ServerProcess(
+        tmp_path_factory.mktemp("small-server"),
+        (
+            "--listen",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--queue-size",
+            "0",
+            "--max-upload-bytes",
+            "3MB",
+            "--metrics-port",
+            "0",
+        ),
+    )
+    process.start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def small_case(small: ServerProcess, video: SyntheticVideo) -> str:
+    client = small.client()
+    client.upload(video.path.read_bytes(), "small-1", VIDEO)
+    client.put_case(case_message("small-1"))
+    return "small-1"
+
+
+def _running(client: object, operation_id: str) -> bool:
+    try:
+        state = client(
+            "GetProgress", service_pb2.GetProgressRequest(operation_id=operation_id), timeout=5
+        ).state  # type: ignore[operator]
+    except grpc.RpcError:
+        return False
+    return bool(state == service_pb2.OPERATION_STATE_RUNNING)
+
+
+def test_a_full_analysis_queue_answers_resource_exhausted(small: ServerProcess, small_case: str) -> None:
+    client = small.client()
+    first = client.svc.AssessEvidence.future(
+        service_pb2.AssessEvidenceRequest(case_id=small_case, operation_id="busy-1"),
+        metadata=client.metadata,
+        timeout=60,
+    )
+    assert wait_until(lambda: _running(client, "busy-1"), timeout=30, interval=0.02)
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError) as info:
+        client("AssessEvidence", service_pb2.AssessEvidenceRequest(case_id=small_case))
+    assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "queue is full" in (info.value.details() or "") and time.monotonic() - started < 1.0  # at once
+    progress = client("GetProgress", service_pb2.GetProgressRequest(operation_id="busy-1"))
+    assert 0.0 <= progress.fraction <= 1.0 and progress.stage
+    assert len(first.result().result.assessment.elements) == 4  # the running one was not disturbed
+    # RPC threads stayed responsive while the worker was busy
+    assert client.put_case(case_message("small-2")).stored.version == 1
+
+
+def test_client_deadlines_are_honoured(small: ServerProcess, small_case: str) -> None:
+    client = small.client()
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError) as info:
+        client(
+            "AssessEvidence",
+            service_pb2.AssessEvidenceRequest(case_id=small_case, operation_id="late-1"),
+            timeout=0.4,
+        )
+    assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert time.monotonic() - started < 2.0
+
+    # the worker gives up too: a new analysis is admitted soon after (one worker, no queue)
+    def admitted() -> bool:
+        try:
+            result = client(
+                "AssessEvidence", service_pb2.AssessEvidenceRequest(case_id=small_case), timeout=60
+            )
+        except grpc.RpcError as exc:
+            assert exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            return False
+        return len(result.result.assessment.elements) == 4
+
+    assert wait_until(admitted, timeout=30, interval=0.2)
+
+    def late() -> bool:
+        events = [e for e in small.events() if e.get("msg") == "rpc" and e.get("method") == "AssessEvidence"]
+        return any(e["status"] in {"DEADLINE_EXCEEDED", "CANCELLED"} for e in events)
+
+    assert wait_until(late)
+
+
+def test_upload_limit_from_configuration(small: ServerProcess, video: SyntheticVideo) -> None:
+    client = small.client()
+    data = video.path.read_bytes() * 4  # ~4.3 MB > 3 MB
+    with pytest.raises(grpc.RpcError) as info:
+        client.upload(data, "small-3", VIDEO)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert trailers(info.value)["proofbox-error-code"] == "FILE_TOO_LARGE" and "3.0 MB" in (
+        info.value.details() or ""
+    )
+
+
+def test_one_json_log_line_per_rpc_with_request_id(small: ServerProcess) -> None:
+    client = small.client()
+    client.metadata = (*client.metadata, ("x-request-id", "ticket-4711"))
+    client("GetCase", service_pb2.GetCaseRequest(case_id="small-2"))
+    with pytest.raises(grpc.RpcError) as info:
+        client("GetCase", service_pb2.GetCaseRequest(case_id="missing"))
+    assert trailers(info.value)["x-request-id"] == "ticket-4711"
+
+    def lines() -> list[dict[str, object]]:
+        return [e for e in small.events() if e.get("request_id") == "ticket-4711" and e.get("msg") == "rpc"]
+
+    assert wait_until(lambda: len(lines()) == 2)  # the line is written as the call ends
+    assert [e["status"] for e in lines()] == ["OK", "NOT_FOUND"]
+    for event in lines():
+        assert (
+            event["tenant"] == "local" and event["method"] == "GetCase" and float(event["duration_ms"]) >= 0
+        )  # type: ignore[arg-type]
+        assert event["level"] == "info" and str(event["ts"]).endswith("+00:00")
+    failed = lines()[1]
+    assert failed["error_code"] == "NOT_FOUND" and "missing" in str(failed["error"])
+
+
+def test_prometheus_metrics(small: ServerProcess, small_case: str) -> None:
+    assert small.metrics_port
+    client = small.client()
+    client("GetCase", service_pb2.GetCaseRequest(case_id=small_case))
+    text = (
+        urllib.request.urlopen(f"http://127.0.0.1:{small.metrics_port}/metrics", timeout=10).read().decode()
+    )
+    assert 'proofbox_rpc_requests_total{code="OK",method="GetCase"}' in text
+    assert 'proofbox_rpc_duration_seconds_bucket{code="OK",le="0.005",method="GetCase"}' in text
+    assert 'proofbox_rpc_requests_total{code="INVALID_ARGUMENT",method="UploadEvidence"}' in text
+    assert 'proofbox_analysis_duration_seconds_count{outcome="ok"}' in text
+    assert "proofbox_analysis_queue_depth 0.0" in text
+    assert "proofbox_upload_bytes_total" in text
+
+
+def test_workers_do_not_outlive_a_killed_server(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    process = ServerProcess(tmp_path, ("--listen", "127.0.0.1:0", "--workers", "2")).start()
+    assert process.process is not None
+    pid = process.process.pid
+    children: list[int] = []
+    try:
+        children = [
+            int(c)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for c in (task / "children").read_text().split()
+        ]
+        assert len(children) >= 2  # the analysis workers (and multiprocessing's resource tracker)
+        os.kill(pid, signal.SIGKILL)
+        process.process.wait(timeout=10)
+        assert wait_until(lambda: not any(Path(f"/proc/{c}").exists() for c in children), timeout=15)
+    finally:
+        process.kill()
+        for child in children:  # never leave a process behind, even when the assertion failed
+            if Path(f"/proc/{child}").exists():
+                os.kill(child, signal.SIGKILL)
+
+
+def _workers(server: ServerProcess) -> list[int]:
+    assert server.process is not None
+    pid = server.process.pid
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:  # not multiprocessing's resource tracker
+                found.append(int(child))
+    return found
+
+
+def test_a_dying_worker_fails_one_call_and_the_pool_recovers(small: ServerProcess, small_case: str) -> None:
+    import os
+    import signal
+
+    client = small.client()
+    future = client.svc.AssessEvidence.future(
+        service_pb2.AssessEvidenceRequest(case_id=small_case, operation_id="doomed-1"),
+        metadata=client.metadata,
+        timeout=60,
+    )
+    assert wait_until(lambda: _running(client, "doomed-1"), timeout=30, interval=0.02)
+    workers = _workers(small)
+    assert len(workers) == 1
+    os.kill(workers[0], signal.SIGKILL)  # e.g. the kernel's OOM killer
+    with pytest.raises(grpc.RpcError) as info:
+        future.result()
+    assert info.value.code() == grpc.StatusCode.INTERNAL and "worker died" in (info.value.details() or "")
+    result = client(
+        "AssessEvidence", service_pb2.AssessEvidenceRequest(case_id=small_case), timeout=60
+    ).result
+    assert len(result.assessment.elements) == 4  # a fresh pool took over
+    assert small.process is not None and small.process.poll() is None
