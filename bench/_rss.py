@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["RssSampler"]
+__all__ = ["RssSampler", "descendants"]
 
 
 def _rss_mb(pid: int) -> float:
@@ -24,41 +24,38 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (through /proc/PID/task/TID/children)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
             try:
-                stat = (entry / "stat").read_text()
+                children = [int(c) for c in (task / "children").read_text().split()]
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(entry.name))
-    return out
+            found += children
+            todo += children
+    return found
 
 
 class RssSampler:
-    """Samples every ``interval`` seconds: ``self_mb`` (this process) and ``child_mb`` (largest descendant)."""
+    """Samples every ``interval`` seconds: ``self_mb`` (process ``pid``, default this one) and
+    ``child_mb`` (its largest descendant)."""
 
-    def __init__(self, interval: float = 0.1) -> None:
+    def __init__(self, interval: float = 0.1, pid: int | None = None) -> None:
         self.interval = interval
+        self.pid = os.getpid() if pid is None else pid
         self.self_mb = 0.0
         self.child_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        me = os.getpid()
         while not self._stop.is_set():
-            self.self_mb = max(self.self_mb, _rss_mb(me))
-            todo, seen = _children(me), set()
-            while todo:
-                pid = todo.pop()
-                if pid in seen:
-                    continue
-                seen.add(pid)
-                self.child_mb = max(self.child_mb, _rss_mb(pid))
-                todo.extend(_children(pid))
+            self.self_mb = max(self.self_mb, _rss_mb(self.pid))
+            for child in descendants(self.pid):
+                self.child_mb = max(self.child_mb, _rss_mb(child))
             time.sleep(self.interval)
 
     def __enter__(self) -> RssSampler:

@@ -32,6 +32,8 @@ from typing import Any
 
 import grpc
 
+from bench._rss import RssSampler
+
 OUT = Path(__file__).resolve().parent / "out" / "server"
 REPO = Path(__file__).resolve().parents[1]
 UPLOAD_BYTES = 500 * 1000 * 1000
@@ -121,59 +123,6 @@ def _load(address: str, method: str, payloads: list[bytes], key: str, clients: i
         "p50_ms": latencies[n // 2] * 1000 if n else float("nan"),
         "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else float("nan"),
     }
-
-
-# --- memory ----------------------------------------------------------------------------------------
-
-
-def _rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        pass
-    return 0.0
-
-
-def _descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*"):
-            try:
-                children = [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                continue
-            found += children
-            todo += children
-    return found
-
-
-class PeakRss:
-    """Peak RSS of a process (``main_mb``) and of its largest descendant (``child_mb``), sampled."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.main_mb = 0.0
-        self.child_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.main_mb = max(self.main_mb, _rss_mb(self.pid))
-            for child in _descendants(self.pid):
-                self.child_mb = max(self.child_mb, _rss_mb(child))
-            time.sleep(0.05)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 # --- the proofbox server ------------------------------------------------------------------------------
@@ -281,7 +230,7 @@ def main() -> None:
         predict = "/proofbox.v1.ProofboxService/PredictOutcome"
         echo = "/bench.Baseline/Echo"
         figures: dict[str, Any] = {"predict": {}, "upload": {}}
-        with PeakRss(server.pid) as rss:
+        with RssSampler(0.05, server.pid) as rss:
             for clients in CONCURRENCY:
                 for label, payload in (("case_id", by_id), ("at", distinct), ("inline", inline)):
                     base = _load(base_address, echo, payload, "", clients)
@@ -298,7 +247,7 @@ def main() -> None:
                         f"p50 {base['p50_ms']:6.2f} ms  p99 {base['p99_ms']:6.2f} ms   | ratio {ratio:.2f} (target >= 0.5)",
                         flush=True,
                     )
-            predict_rss = (rss.main_mb, rss.child_mb)
+            predict_rss = (rss.self_mb, rss.child_mb)
 
             video = work / "upload.mp4"
             _padded_video(video, UPLOAD_BYTES)
@@ -331,7 +280,7 @@ def main() -> None:
                 upload_times.append(
                     _time_upload(lambda: upload_call(_stream(video, header), metadata=metadata, timeout=600))
                 )
-            upload_rss = (rss.main_mb, rss.child_mb)
+            upload_rss = (rss.self_mb, rss.child_mb)
         disk_times = [_time_upload(lambda: _durable_copy(video, work / "copy.bin")) for _ in range(2)]
         sink_mb_s = size / 1e6 / min(sink_times)
         disk_mb_s = size / 1e6 / min(disk_times)

@@ -42,7 +42,8 @@ from .views import read_story
 
 __all__ = ["VideoAnalyzer", "assess_photos_only"]
 
-MAX_SCENE_SAMPLES = 4000
+# scene thumbnails kept (96x54 BGR, 15.5 KB each): 5 per second up to 200 s, sparser after
+MAX_SCENE_SAMPLES = 1000
 FULL_FRAME_SCAN_EVERY_S = 2.0
 
 

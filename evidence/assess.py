@@ -109,38 +109,31 @@ def assess(
     def feed(
         request: DecodeRequest,
         dense: bool,
-        with_detail: bool,
         span: tuple[float, float],
         into: DecodeLog | None = None,
     ) -> int:
         stream = analyzer.new_stream()
-        for t, key, frame in decode(request, into or log):
-            if with_detail:
-                image = (
-                    cv2.resize(frame, small, interpolation=cv2.INTER_AREA)
-                    if frame.shape[1] != small[0]
-                    else frame
-                )
-                grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
-                analyzer.add(stream, t, key, np.ascontiguousarray(image), grey, dense)
-            else:
-                analyzer.add(stream, t, key, frame, None, dense)
+        for t, key, image, detail in decode(request, into or log):
+            analyzer.add(stream, t, key, image, detail, dense)
             if declared > 0:
                 a, b = span
                 report("decoding", 0.05 + 0.9 * min(1.0, a + (b - a) * max(0.0, t) / declared))
         return stream
 
     def dense_pass() -> None:
+        # one pass at the window rate: nothing needs decoding again afterwards
         req = DecodeRequest(
             video,
             stream_index,
             origin,
-            detail,
-            min_interval=1.0 / cfg.analysis_fps,
+            small,
+            min_interval=1.0 / cfg.dense_fps,
             timeout_s=remaining(),
             threads=cfg.decoder_threads,
+            detail_size=detail,
+            detail_every=max(1, round(cfg.barcode_scan_interval_s * cfg.dense_fps)),
         )
-        feed(req, True, True, (0.0, 1.0))
+        feed(req, True, (0.0, 1.0))
 
     mode = analyzer.mode
     if mode == "hybrid":
@@ -153,8 +146,9 @@ def assess(
             min_interval=0.5 / cfg.analysis_fps,
             timeout_s=remaining(),
             threads=cfg.decoder_threads,
+            detail_size=detail,
         )
-        feed(req, False, True, (0.0, 0.4))
+        feed(req, False, (0.0, 0.4))
     else:
         dense_pass()
     first_pass_until = log.last_t
@@ -166,8 +160,8 @@ def assess(
         dense_pass()
         first_pass_until = max(first_pass_until, log.last_t)
         windows = analyzer.windows(declared)
-    if mode == "dense":  # the dense pass already covers everything: refine only the strongest few
-        windows = sorted(windows, key=lambda w: w.length)[: cfg.max_refine_windows]
+    if mode == "dense":  # the dense pass sampled everything at the window rate already
+        windows = []
     keys = pe.keyframe_times if pe is not None else np.zeros(0)
     dropped: list[tuple[Window, int]] = []
     for w in windows:
@@ -187,7 +181,7 @@ def assess(
             threads=cfg.decoder_threads,
         )
         window_log = DecodeLog()
-        stream = feed(req, True, False, (0.4, 1.0), into=window_log)
+        stream = feed(req, True, (0.4, 1.0), into=window_log)
         if window_log.error_count:
             # decoding from mid-stream went wrong (a damaged stretch, or a demuxer that cannot seek
             # this file cleanly): its frames may be garbage, so the first pass stands for it

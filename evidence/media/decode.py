@@ -1,25 +1,30 @@
 """Decoding frames with ffmpeg (argv built by ffmpeg-python), streamed into numpy one at a time.
 
-One ffmpeg process per decode request writes raw BGR frames to a pipe; its ``showinfo`` filter
-logs each frame's presentation time on stderr, which a reader thread pairs with the frames and
-also scans for decoder errors (ffmpeg exiting 0 is not proof of a clean file). Memory stays flat:
-one frame is in flight at a time, whatever the video's length. A watchdog stops the process at
+One ffmpeg process per decode request writes raw BGR frames at analysis size to a pipe; its
+``showinfo`` filter logs each frame's presentation time on stderr, which a reader thread pairs with
+the frames and also scans for decoder errors (ffmpeg exiting 0 is not proof of a clean file).
+When full-detail frames are wanted (barcodes), the same process splits the decoded picture and
+writes every ``detail_every``-th sampled frame, grey at detail size, to a second pipe: detail comes
+from the same decode, scaled and converted in ffmpeg rather than in Python. Memory stays flat: a
+frame or two is in flight at a time, whatever the video's length. A watchdog stops the process at
 its deadline.
 
 Three requests exist (chosen by :mod:`evidence.sampling`):
 
 * keyframes only (``-skip_frame nokey``): about a tenth of a full decode for phone video;
 * dense windows (input seek to just before the window, then every frame at the window rate);
-* one dense pass (every frame decoded, a sample kept every ``1/analysis_fps`` seconds).
+* one dense pass (every frame decoded, a sample kept every ``min_interval`` seconds).
 """
 
 from __future__ import annotations
 
+import os
 import queue
 import re
 import subprocess
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,8 +85,10 @@ class DecodeRequest:
     min_interval: float = 0.0  # keep at most one frame per this many seconds
     timeout_s: float = 600.0
     threads: int = 0  # decoder threads (0: ffmpeg's default)
+    detail_size: tuple[int, int] | None = None  # (w, h) of grey detail frames; None: no detail
+    detail_every: int = 1  # a detail frame for every n-th kept frame (the 0th, n-th, 2n-th, ...)
 
-    def argv(self) -> list[str]:
+    def argv(self, detail_fd: int | None = None) -> list[str]:
         in_opts: dict[str, object] = {}
         if self.keyframes_only:
             in_opts["skip_frame"] = "nokey"
@@ -106,9 +113,24 @@ class DecodeRequest:
             )
         elif keep_from:
             video = video.filter("select", keep_from.rstrip("*"))
+        detail = None
+        if self.detail_size is not None:
+            if detail_fd is None:
+                raise ValueError("a request with detail frames needs the detail pipe's descriptor")
+            parts = video.split()
+            video, detail = parts[0], parts[1]
         video = video.filter("scale", self.out_size[0], self.out_size[1], flags="area")
         video = video.filter("showinfo", checksum=0)
         out = ffmpeg.output(video, "pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough")
+        if detail is not None and self.detail_size is not None:
+            # the select's n counts the frames the split passes on: the 0th, n-th, 2n-th kept frame
+            if self.detail_every > 1:
+                detail = detail.filter("select", f"not(mod(n,{self.detail_every}))")
+            detail = detail.filter("scale", self.detail_size[0], self.detail_size[1], flags="area")
+            second = ffmpeg.output(
+                detail, f"pipe:{detail_fd}", format="rawvideo", pix_fmt="gray", fps_mode="passthrough"
+            )
+            out = ffmpeg.merge_outputs(out, second)
         out = out.global_args("-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info", "-copyts")
         args: list[str] = out.compile(cmd=require_tool("ffmpeg"))
         return args
@@ -127,19 +149,39 @@ def _read_exact(stream: object, size: int) -> bytes | None:
     return bytes(buf)
 
 
-def decode(request: DecodeRequest, log: DecodeLog) -> Iterator[tuple[float, bool, np.ndarray]]:
-    """Yield ``(t, is_key, bgr)`` for each frame of ``request``; errors are counted into ``log``.
+def decode(
+    request: DecodeRequest, log: DecodeLog
+) -> Iterator[tuple[float, bool, np.ndarray, np.ndarray | None]]:
+    """Yield ``(t, is_key, bgr, grey_detail_or_None)`` for each frame of ``request``.
 
-    Raises ToolTimeout if the deadline passes and ToolError if ffmpeg cannot start or dies without
-    producing what it announced. The caller decides what decode errors mean for the evidence.
+    Errors are counted into ``log``. Raises ToolTimeout if the deadline passes and ToolError if
+    ffmpeg cannot start or dies without producing what it announced. The caller decides what
+    decode errors mean for the evidence.
     """
-    argv = request.argv()
     w, h = request.out_size
     frame_bytes = w * h * 3
-    proc = subprocess.Popen(
-        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0
-    )
+    detail_r = detail_w = -1
+    if request.detail_size is not None:
+        detail_r, detail_w = os.pipe()
+    try:
+        argv = request.argv(detail_w if detail_w >= 0 else None)
+        proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            bufsize=0,
+            pass_fds=(detail_w,) if detail_w >= 0 else (),
+        )
+    except BaseException:
+        for fd in (detail_r, detail_w):
+            if fd >= 0:
+                os.close(fd)
+        raise
+    if detail_w >= 0:
+        os.close(detail_w)  # the child holds it; our copy would keep the pipe from ending
     times: queue.Queue[tuple[float, bool] | None] = queue.Queue()
+    details: queue.Queue[np.ndarray | None] = queue.Queue()
     timed_out = threading.Event()
 
     def read_stderr() -> None:
@@ -164,42 +206,97 @@ def decode(request: DecodeRequest, log: DecodeLog) -> Iterator[tuple[float, bool
                     log.add_error(line)
         times.put(None)
 
+    def read_details() -> None:
+        # drained continuously so ffmpeg never blocks on this pipe; the main pipe's backpressure
+        # keeps ffmpeg (and so this queue) within a frame or two of the consumer
+        assert request.detail_size is not None
+        dw, dh = request.detail_size
+        with os.fdopen(detail_r, "rb", buffering=0) as pipe:
+            while (data := _read_exact(pipe, dw * dh)) is not None:
+                details.put(np.frombuffer(data, np.uint8).reshape(dh, dw))
+        details.put(None)
+
     def watchdog() -> None:
         timed_out.set()
         terminate(proc, grace_s=1.0)
 
     reader = threading.Thread(target=read_stderr, name="ffmpeg-stderr", daemon=True)
     reader.start()
+    detail_reader = None
+    if detail_r >= 0:
+        detail_reader = threading.Thread(target=read_details, name="ffmpeg-detail", daemon=True)
+        detail_reader.start()
     timer = threading.Timer(request.timeout_s, watchdog)
     timer.daemon = True
     timer.start()
     started = time.monotonic()
+
+    def left() -> float:
+        return max(1.0, request.timeout_s - (time.monotonic() - started))
+
+    # ffmpeg writes a detail frame a few main frames after its main frame: main frames wait in a
+    # short reorder queue (bounded) for their detail, and are yielded in order
+    pending: deque[tuple[float, bool, np.ndarray, bool]] = deque()
+    max_pending = 4 * request.detail_every + 8
+    state = {"details_open": detail_reader is not None}
+
+    def next_detail(block: bool) -> tuple[bool, np.ndarray | None]:
+        if not state["details_open"]:
+            return True, None
+        try:
+            item = details.get(timeout=left()) if block else details.get_nowait()
+        except queue.Empty:
+            if block:
+                raise
+            return False, None
+        if item is None:
+            state["details_open"] = False
+        return True, item
+
+    def ready(
+        block: bool, drain: bool = False
+    ) -> Iterator[tuple[float, bool, np.ndarray, np.ndarray | None]]:
+        """Yield the frames whose detail is in; ``block``: wait for the first one's (the queue is
+        full); ``drain``: wait for every one's (the main pipe has ended)."""
+        while pending:
+            t, key, image, wants = pending[0]
+            detail = None
+            if wants:
+                got, detail = next_detail(block or drain)
+                if not got:
+                    return
+                block = False  # ffmpeg may need the main pipe read before it writes later details
+            pending.popleft()
+            yield t, key, image, detail
+
     try:
         assert proc.stdout is not None
+        index = 0
         while True:
             data = _read_exact(proc.stdout, frame_bytes)
             if data is None:
                 break
-            stamp = times.get(timeout=max(1.0, request.timeout_s - (time.monotonic() - started)))
+            stamp = times.get(timeout=left())
             if stamp is None:
                 raise ToolError("ffmpeg produced a frame without a timestamp; its log ended early")
             pts_time, key = stamp
             t = pts_time - request.origin
+            wants = detail_reader is not None and index % request.detail_every == 0
+            pending.append((t, key, np.frombuffer(data, np.uint8).reshape(h, w, 3), wants))
+            index += 1
             log.frames += 1
             log.last_t = max(log.last_t, t)
-            yield t, key, np.frombuffer(data, np.uint8).reshape(h, w, 3)
-        proc.wait(timeout=max(1.0, request.timeout_s - (time.monotonic() - started)))
+            yield from ready(block=len(pending) > max_pending)
+        yield from ready(block=False, drain=True)
+        proc.wait(timeout=left())
         reader.join(timeout=5.0)
         log.returncode = proc.returncode
     except queue.Empty as exc:
-        raise ToolTimeout(f"ffmpeg stopped reporting frame times while decoding {request.path.name}") from exc
+        raise ToolTimeout(f"ffmpeg stopped reporting frames while decoding {request.path.name}") from exc
     except subprocess.TimeoutExpired as exc:
         raise ToolTimeout(f"ffmpeg did not exit after decoding {request.path.name}") from exc
     finally:
         timer.cancel()
         terminate(proc)
-    if timed_out.is_set():
-        raise ToolTimeout(
-            f"decoding {request.path.name} took longer than {request.timeout_s:.0f} s and was stopped; "
-            "the file may be damaged or far longer than it claims"
-        )
+        if detail_reader is not None:
+            detail_reader.join(timeout=5.0)
