@@ -22,10 +22,15 @@ __all__ = ["SceneFeatures", "TableModel", "describe", "learn_table"]
 
 @dataclass(frozen=True)
 class TableModel:
-    """The surface the parcel stands on, as a Lab colour and an acceptance radius."""
+    """The surface the parcel stands on: one or more Lab colours, each with an acceptance radius.
 
-    lab: np.ndarray  # float32 (3,)
-    radius: float
+    A textured surface (wood grain, a mottled cloth) shows up as several border colours close to
+    each other; each of them is table, or its patches would join the parcel and reach the frame's
+    edge.
+    """
+
+    labs: np.ndarray  # float32 (n, 3), the dominant colour first
+    radii: np.ndarray  # float32 (n,)
     support: float  # share of border pixels that matched it
 
 
@@ -65,6 +70,10 @@ def _ring(tiny: np.ndarray) -> np.ndarray:
     )
 
 
+TABLE_MIN_SHARE = 0.1  # a further border colour counts as table when this common ...
+TABLE_MAX_SPREAD = 35.0  # ... and this close (Lab units) to the dominant one
+
+
 def learn_table(tinies: Sequence[np.ndarray]) -> TableModel | None:
     """The dominant colour of the frame borders over ``tinies`` (k-means in Lab), or None."""
     if not tinies:
@@ -79,10 +88,24 @@ def learn_table(tinies: Sequence[np.ndarray]) -> TableModel | None:
     _, labels, centers = cv2.kmeans(lab, k, best_labels, criteria, 3, cv2.KMEANS_PP_CENTERS)
     counts = np.bincount(labels.ravel(), minlength=k)
     best = int(np.argmax(counts))
-    members = lab[labels.ravel() == best]
-    spread = float(np.sqrt(((members - centers[best]) ** 2).sum(axis=1)).mean())
+    # further border colours near the dominant one and common on the border are texture of the
+    # same surface; the parcel's own colours reach the border only in close-ups, and rarely
+    chosen = [best] + [
+        c
+        for c in np.argsort(-counts)
+        if c != best
+        and counts[c] >= TABLE_MIN_SHARE * len(lab)
+        and float(np.linalg.norm(centers[c] - centers[best])) <= TABLE_MAX_SPREAD
+    ]
+    radii = []
+    for c in chosen:
+        members = lab[labels.ravel() == c]
+        spread = float(np.sqrt(((members - centers[c]) ** 2).sum(axis=1)).mean())
+        radii.append(max(14.0, 2.6 * spread))
     return TableModel(
-        centers[best].astype(np.float32), max(14.0, 2.6 * spread), float(counts[best]) / len(lab)
+        centers[chosen].astype(np.float32),
+        np.asarray(radii, np.float32),
+        float(counts[chosen].sum()) / len(lab),
     )
 
 
@@ -93,9 +116,10 @@ def describe(tiny: np.ndarray, table: TableModel) -> SceneFeatures:
     """Segment the object standing out from ``table`` in ``tiny`` and describe it."""
     h, w = tiny.shape[:2]
     lab = cv2.cvtColor(tiny, cv2.COLOR_BGR2LAB).astype(np.float32)
-    dist = np.sqrt(((lab - table.lab) ** 2).sum(axis=2))
-    mask = (dist > table.radius).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, _KERNEL)
+    far = np.ones((h, w), bool)
+    for centre, radius in zip(table.labs, table.radii, strict=True):
+        far &= ((lab - centre) ** 2).sum(axis=2) > radius * radius
+    mask = cv2.morphologyEx(far.astype(np.uint8), cv2.MORPH_OPEN, _KERNEL)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, _KERNEL, iterations=2)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if n <= 1:

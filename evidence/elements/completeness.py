@@ -166,7 +166,13 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 "COMPLETENESS_SIX_FACES",
                 E,
                 Severity.INFO,
-                f"{faces.count} distinct faces of the sealed parcel shown before opening (at {face_times} s; "
+                f"{faces.count} distinct faces of the sealed parcel shown before opening ("
+                + (
+                    f"{faces.raw_clusters} groups of similar views, "
+                    if faces.raw_clusters > faces.count
+                    else ""
+                )
+                + f"at {face_times} s; "
                 f"confidence {faces.confidence:.2f}, nearest two faces differ {faces.nearest_ratio:.1f}x the threshold)",
                 t_start=faces.times[0] if faces.times else None,
                 rule=f"{cfg.required_faces} faces required; views differ when distance ≥ {cfg.face_distinct_threshold:g}",

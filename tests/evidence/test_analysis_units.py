@@ -213,3 +213,31 @@ def test_analyzer_runs_on_frames_in_memory() -> None:
     assert result.element(Element.VALIDITY).verdict == Verdict.PASS
     assert result.element(Element.TIMELINESS).verdict == Verdict.INCONCLUSIVE  # no creation time in memory
     assert not math.isnan(result.summary["faces_confidence"])
+
+
+def _mottled_frame(parcel_x: int, patch_under: bool) -> np.ndarray:
+    """A 96x54 tiny frame: a grey-blue table with purple patches and a cardboard parcel."""
+    frame = np.full((54, 96, 3), (110, 99, 86), np.uint8)  # BGR grey-blue
+    purple = (130, 80, 95)
+    cv2.rectangle(frame, (0, 0), (30, 12), purple, -1)
+    cv2.rectangle(frame, (70, 40), (95, 53), purple, -1)
+    if patch_under:  # a patch of the table's second colour from the parcel down to the frame's edge
+        cv2.rectangle(frame, (parcel_x + 10, 30), (parcel_x + 30, 53), purple, -1)
+    cv2.rectangle(frame, (parcel_x, 12), (parcel_x + 40, 36), (96, 141, 182), -1)  # cardboard
+    return frame
+
+
+def test_a_two_tone_table_is_all_table() -> None:
+    """Patches of a mottled surface touching the parcel must not make it run off the frame."""
+    from evidence.scene import describe, learn_table
+
+    frames = [_mottled_frame(20 + (i % 5), patch_under=i % 3 == 0) for i in range(30)]
+    table = learn_table(frames)
+    assert table is not None and len(table.labs) == 2
+    f = describe(_mottled_frame(22, patch_under=True), table)
+    assert not f.touches_border
+    assert f.bbox == (22, 12, 41, 25)
+    assert f.cardboard > 0.9
+    # a parcel filling the frame in a close-up still runs off it
+    close = np.full((54, 96, 3), (96, 141, 182), np.uint8)
+    assert describe(close, table).touches_border
