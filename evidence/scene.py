@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["SceneFeatures", "TableModel", "describe", "learn_table"]
+__all__ = ["SceneFeatures", "TableModel", "border_ring", "describe", "learn_table"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ class SceneFeatures:
         return self.bbox[2] / max(1, self.bbox[3])
 
 
-def _ring(tiny: np.ndarray) -> np.ndarray:
+def border_ring(tiny: np.ndarray) -> np.ndarray:
+    """The pixels of the frame's border band (a tenth of the height, a twelfth of the width), as (n, 3)."""
     h, w = tiny.shape[:2]
     by, bx = max(1, h // 10), max(1, w // 12)
     return np.concatenate(
@@ -75,11 +76,12 @@ TABLE_MAX_SPREAD = 35.0  # ... and this close (Lab units) to the dominant one
 
 
 def learn_table(tinies: Sequence[np.ndarray]) -> TableModel | None:
-    """The dominant colour of the frame borders over ``tinies`` (k-means in Lab), or None."""
+    """The surface's colours: the dominant border colour over ``tinies`` (k-means in Lab) and the
+    common ones near it, or None."""
     if not tinies:
         return None
     step = max(1, len(tinies) // 400)
-    pixels = np.concatenate([_ring(t) for t in tinies[::step]]).reshape(-1, 1, 3)
+    pixels = np.concatenate([border_ring(t) for t in tinies[::step]]).reshape(-1, 1, 3)
     lab = cv2.cvtColor(pixels, cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float32)
     k = min(4, len(lab))
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 20, 1.0)

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from .quality import blur_effect
+from .scene import border_ring
 
 __all__ = ["TINY", "PairSignals", "Sample", "SignalState", "measure"]
 
@@ -67,17 +68,7 @@ class SignalState:
 
 
 def _border_colour(tiny: np.ndarray) -> np.ndarray:
-    h, w = tiny.shape[:2]
-    by, bx = max(1, h // 10), max(1, w // 12)
-    ring = np.concatenate(
-        [
-            tiny[:by].reshape(-1, 3),
-            tiny[-by:].reshape(-1, 3),
-            tiny[by:-by, :bx].reshape(-1, 3),
-            tiny[by:-by, -bx:].reshape(-1, 3),
-        ]
-    )
-    return np.asarray(ring.mean(axis=0), dtype=np.float32)
+    return np.asarray(border_ring(tiny).mean(axis=0), dtype=np.float32)
 
 
 def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:

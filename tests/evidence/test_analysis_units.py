@@ -19,6 +19,7 @@ from evidence.model import VideoFacts
 from evidence.quality import blur_effect
 from evidence.reel import Reel
 from evidence.sampling import PacketEvidence, Window, choose_mode, merge_windows
+from evidence.scene import describe, learn_table
 from evidence.signals import PairSignals, Sample
 
 CFG = AnalysisConfig()
@@ -229,8 +230,6 @@ def _mottled_frame(parcel_x: int, patch_under: bool) -> np.ndarray:
 
 def test_a_two_tone_table_is_all_table() -> None:
     """Patches of a mottled surface touching the parcel must not make it run off the frame."""
-    from evidence.scene import describe, learn_table
-
     frames = [_mottled_frame(20 + (i % 5), patch_under=i % 3 == 0) for i in range(30)]
     table = learn_table(frames)
     assert table is not None and len(table.labs) == 2
