@@ -128,6 +128,8 @@ class ClaimKind(StrEnum):
     REFUND_ONLY = "refund_only"  # 仅退款
     RETURN_AND_REFUND = "return_and_refund"  # 退货退款
     EXCHANGE = "exchange"  # 换货
+    GUARANTEE_COMPENSATION = "guarantee_compensation"  # 消费者保障服务赔付 (seed 003 §一)
+    RULE_COMPLAINT = "rule_complaint"  # a stand-alone 规则类投诉 (seed 002 Ⅲ-三)
 
 
 class ClaimReason(StrEnum):
@@ -145,6 +147,11 @@ class ClaimReason(StrEnum):
     OUT_OF_STOCK = "out_of_stock"  # 卖家缺货
     INVOICE = "invoice"  # 发票问题
     PRICE_DROP = "price_drop"  # 商品降价
+    NO_LONGER_WANTED = "no_longer_wanted"  # 不想要了 (seed 002 Ⅱ-二-1)
+    REFUSED_DELIVERY = "refused_delivery"  # 拒收/拒签 (seed 002 Ⅲ-二 关于拒签)
+    COUNTERFEIT = "counterfeit"  # 假冒品牌 (seed 001 常见问题5)
+    REFUSED_BEFORE_PAYMENT = "refused_before_payment"  # 付款前拒绝交易或发货 (seed 002 Ⅲ-三-1)
+    OFFICIAL_ACTIVITY = "official_activity"  # 官方活动未按要求服务 (seed 002 Ⅲ-三-1)
     OTHER = "other"
 
 
@@ -194,6 +201,8 @@ class TicketStatus(StrEnum):
     PLATFORM_INTERVENTION = "platform_intervention"  # 平台介入中
     REFUNDED = "refunded"
     CLOSED = "closed"
+    NEGOTIATING = "negotiating"  # 协商中: not yet agreed with the buyer (seed 003 二.3)
+    AWAITING_BUYER_CONFIRMATION = "awaiting_buyer_confirmation"  # 等待买家确认、修改 (seed 002 Ⅷ 1a)
 
 
 IN_REFUND = frozenset(
@@ -202,6 +211,8 @@ IN_REFUND = frozenset(
         TicketStatus.MERCHANT_REFUSED,
         TicketStatus.AWAITING_RETURN,
         TicketStatus.RETURN_SHIPPED,
+        TicketStatus.NEGOTIATING,
+        TicketStatus.AWAITING_BUYER_CONFIRMATION,
     }
 )
 
@@ -218,6 +229,8 @@ class RefusalReason(StrEnum):
     NO_QUALITY_PROBLEM = "no_quality_problem"  # 商品无质量问题
     DELIVERED = "delivered"  # 物流显示已签收
     DEMANDS_RETURN = "demands_return"  # 要求先退货再退款
+    RECEIPT_CONFIRMED = "receipt_confirmed"  # 买家已确认收货 (seed 002 Ⅰ)
+    GENUINE_GOODS = "genuine_goods"  # 商品为正品 (answer to a counterfeit claim; seed 001 进货凭证)
     OTHER = "other"
 
 
@@ -275,11 +288,15 @@ def _check_order(earlier: tuple[str, datetime | None], later: tuple[str, datetim
 
 @dataclass(frozen=True)
 class Order(_Codec):
-    """The order as the platform records it."""
+    """The order as the platform records it.
+
+    Only ``order_id`` is required: rules that need a missing fact (the amount for compensation, the
+    creation time for the re-open age limits) come out *unknown* and name it, the others still answer.
+    """
 
     order_id: str  #: the platform's order number
-    amount: Decimal  #: the amount actually paid for the item, in yuan (实际成交额)
-    created_at: datetime  #: when the order was created (下单)
+    amount: Decimal | None = None  #: the amount actually paid for the item, in yuan (实际成交额)
+    created_at: datetime | None = None  #: when the order was created (下单)
     currency: str = "CNY"  #: ISO 4217 code; the packs' money rules are in yuan (CNY)
     paid_at: datetime | None = None  #: when the buyer paid; None for unpaid or cash on delivery
     payment_method: PaymentMethod = PaymentMethod.ONLINE  #: online or cash on delivery
@@ -298,16 +315,24 @@ class Order(_Codec):
     after_sales_requests: int = 0  #: after-sales requests the buyer has made on this order
     entry_reopens: int = 0  #: times the merchant re-opened the after-sales entry
     refund_state: RefundState = RefundState.NONE  #: refund status of the order as a whole
+    closed_at: datetime | None = None  #: the trade closed (交易关闭; seed 003 "自关闭状态之日起")
+    #: when the merchant re-opened the entry, each time (seed 004 注意事项1: the entry shows for 5 days
+    #: from opening; seed 000: the buyer may apply within 30 days of opening). None: times unknown.
+    entry_reopened_at: tuple[datetime, ...] | None = None
+    #: when the buyer made each after-sales application (seed 004 注意事项2 counts those within the
+    #: period; seed 000 allows one after re-opening). None: times unknown.
+    after_sales_requested_at: tuple[datetime, ...] | None = None
 
     def __post_init__(self) -> None:
         if not self.order_id:
             raise InvalidInput("must not be empty", field="order.order_id")
-        money(self.amount, "order.amount")
+        if self.amount is not None:
+            money(self.amount, "order.amount")
         if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
             raise InvalidInput(
                 f"{self.currency!r} is not an ISO 4217 code such as 'CNY'", field="order.currency"
             )
-        for name in ("created_at", "paid_at", "promised_ship_by", "trade_succeeded_at"):
+        for name in ("created_at", "paid_at", "promised_ship_by", "trade_succeeded_at", "closed_at"):
             value = getattr(self, name)
             if value is not None:
                 aware(value, f"order.{name}")
@@ -322,6 +347,33 @@ class Order(_Codec):
         _check_order(created, ("order.paid_at", self.paid_at))
         _check_order(created, ("order.trade_succeeded_at", self.trade_succeeded_at))
         _check_order(created, ("order.promised_ship_by", self.promised_ship_by))
+        _check_order(created, ("order.closed_at", self.closed_at))
+        self._times("entry_reopened_at", "entry_reopens")
+        self._times("after_sales_requested_at", "after_sales_requests")
+
+    def _times(self, name: str, count_name: str) -> None:
+        """Check a list of event times against its count, and normalise: with no times given, the
+        times are known to be none when the count is 0 and unknown (None) otherwise; with times
+        given, a count of 0 becomes their number."""
+        times: tuple[datetime, ...] | None = getattr(self, name)
+        count: int = getattr(self, count_name)
+        if not times:
+            object.__setattr__(self, name, () if count == 0 else None)
+            return
+        if len(times) > MAX_COUNT:
+            raise InvalidInput(f"lists more than {MAX_COUNT} times", field=f"order.{name}")
+        for i, t in enumerate(times):
+            aware(t, f"order.{name}[{i}]")
+            _check_order(("order.created_at", self.created_at), (f"order.{name}[{i}]", t))
+        if count == 0:
+            object.__setattr__(self, count_name, len(times))
+        elif count != len(times):
+            raise InvalidInput(
+                f"lists {len(times)} time(s) but order.{count_name} is {count}; give every time or none",
+                field=f"order.{name}",
+            )
+        if list(times) != sorted(times):
+            object.__setattr__(self, name, tuple(sorted(times)))
 
 
 @dataclass(frozen=True)
@@ -343,6 +395,11 @@ class Claim(_Codec):
             money(self.amount, "claim.amount")
         if self.complaint_withdrawn and self.complaint is Complaint.NONE:
             raise InvalidInput("is true but no complaint was filed", field="claim.complaint_withdrawn")
+        if self.kind is ClaimKind.RULE_COMPLAINT and self.complaint is Complaint.NONE:
+            raise InvalidInput(
+                "a rule_complaint claim needs the complaint filed (invoice, promise_breach, ...)",
+                field="claim.complaint",
+            )
 
 
 @dataclass(frozen=True)
@@ -379,6 +436,12 @@ class Timeline(_Codec):
     evidence_deadline: datetime | None = None  #: end of the merchant's evidence period (举证期)
     evidence_submitted_at: datetime | None = None  #: the merchant submitted evidence
     buyer_evidence_submitted_at: datetime | None = None  #: the buyer completed their evidence
+    #: the merchant marked the order shipped in the back end; the courier's record (shipped_at) is
+    #: what counts (seed 002 Ⅲ-一 "以快遞公司系統內記錄的時間為准")
+    marked_shipped_at: datetime | None = None
+    interception_result_at: datetime | None = None  #: the courier reported the interception's result
+    refunded_at: datetime | None = None  #: the refund was completed (退款完成)
+    complaint_filed_at: datetime | None = None  #: the rule complaint (规则类投诉) was filed
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -414,6 +477,8 @@ class MerchantConduct(_Codec):
     )  #: refused the trade or shipping before payment (e.g. closed it)
     charged_extra_shipping: bool = _violation()  #: asked extra postage despite a free-shipping promise
     violated_official_activity: bool = _violation()  #: did not serve as an official activity requires
+    #: shipped late (未按约定时间发货), as a stated fact, e.g. when the promised time is unknown
+    late_shipment: bool = _violation()
 
     def __post_init__(self) -> None:
         if self.problem_time_s is not None and not 0 <= self.problem_time_s < math.inf:
@@ -581,6 +646,10 @@ _CHRONOLOGY: tuple[tuple[str, str], ...] = (
     ("timeline.requested_at", "timeline.intervention_requested_at"),
     ("timeline.requested_at", "timeline.evidence_submitted_at"),
     ("timeline.requested_at", "timeline.buyer_evidence_submitted_at"),
+    ("order.created_at", "timeline.marked_shipped_at"),
+    ("timeline.shipped_at", "timeline.interception_result_at"),
+    ("timeline.requested_at", "timeline.refunded_at"),
+    ("order.created_at", "timeline.complaint_filed_at"),
 )
 
 _SPLIT = {p: tuple(p.split(".", 1)) for pair in _CHRONOLOGY for p in pair}
@@ -590,6 +659,7 @@ _REQUIRES: tuple[tuple[str, str], ...] = (
     ("timeline.buyer_signed_at", "timeline.shipped_at"),
     ("timeline.delivery_refused_at", "timeline.shipped_at"),
     ("timeline.return_signed_at", "timeline.return_shipped_at"),
+    ("timeline.interception_result_at", "timeline.shipped_at"),
 )
 
 
@@ -617,7 +687,19 @@ class DisputeCase(_Codec):
         for name, prerequisite in _REQUIRES:  # all paths of _REQUIRES also appear in _CHRONOLOGY
             if self._get(name) is not None and self._get(prerequisite) is None:
                 raise InvalidInput(f"is set but {prerequisite} is missing", field=name)
-        if self.claim.amount is not None and self.claim.amount > self.order.amount:
+        if self.timeline.interception_result_at is not None and self.logistics.interception not in (
+            Interception.SUCCEEDED,
+            Interception.FAILED,
+        ):
+            raise InvalidInput(
+                "is set but logistics.interception is not succeeded or failed",
+                field="timeline.interception_result_at",
+            )
+        if (
+            self.claim.amount is not None
+            and self.order.amount is not None
+            and self.claim.amount > self.order.amount
+        ):
             raise InvalidInput(
                 f"refund of {self.claim.amount} exceeds the order amount {self.order.amount}",
                 field="claim.amount",

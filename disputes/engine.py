@@ -251,6 +251,17 @@ def _compensation(rule: Rule, hit: RuleHit, case: DisputeCase) -> Compensation:
             hit.source,
             spec.unknown,
         )
+    if case.order.amount is None:
+        return Compensation(
+            rule.id,
+            None,
+            currency,
+            spec.form,
+            spec.payer,
+            f"{spec.rate * 100:g}% of order.amount",
+            hit.source,
+            "order.amount is missing: give the amount actually paid to compute it",
+        )
     formula = f"{spec.rate * 100:g}% of {case.order.amount:.2f}"
     amount = (case.order.amount * spec.rate).quantize(CENT, rounding=ROUND_HALF_UP)
     if spec.minimum is not None or spec.maximum is not None:

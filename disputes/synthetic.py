@@ -9,7 +9,7 @@ unboxing evidence, in-transit refunds, 7-day returns, holiday ranges, guarantees
 from __future__ import annotations
 
 import random
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -93,7 +93,7 @@ def random_case(rng: random.Random, index: int = 0, platform: Platform | None = 
     created = _after(rng, rng.choice(_EPOCHS), 24 * 40)
     cod = plat is Platform.DOUYIN and _maybe(rng, 0.05)
     paid = None if cod else _after(rng, created, 2)
-    kind = rng.choice(tuple(ClaimKind))
+    kind = rng.choice((ClaimKind.REFUND_ONLY, ClaimKind.RETURN_AND_REFUND, ClaimKind.EXCHANGE))
     reason = rng.choice(tuple(ClaimReason))
     shipped = (
         None
@@ -145,11 +145,12 @@ def random_case(rng: random.Random, index: int = 0, platform: Platform | None = 
         as_of = max(as_of, timeline["delivery_refused_at"] or as_of)
     guarantees = frozenset(g for g in Guarantee if _maybe(rng, 0.12))
     sale_type = rng.choices(tuple(SaleType), (0.7, 0.1, 0.1, 0.1))[0]
+    paid_amount = Decimal(rng.choice((rng.randint(1, 2000), rng.randint(100, 99999) / 100))).quantize(
+        Decimal("0.01")
+    )
     order = Order(
         order_id=f"SYN-{index}",
-        amount=Decimal(rng.choice((rng.randint(1, 2000), rng.randint(100, 99999) / 100))).quantize(
-            Decimal("0.01")
-        ),
+        amount=paid_amount,
         created_at=created,
         paid_at=paid,
         payment_method=PaymentMethod.CASH_ON_DELIVERY if cod else PaymentMethod.ONLINE,
@@ -172,7 +173,7 @@ def random_case(rng: random.Random, index: int = 0, platform: Platform | None = 
         refund_state=rng.choice(tuple(RefundState)),
     )
     amount = (
-        order.amount if _maybe(rng, 0.7) else (order.amount * Decimal(rng.random())).quantize(Decimal("0.01"))
+        paid_amount if _maybe(rng, 0.7) else (paid_amount * Decimal(rng.random())).quantize(Decimal("0.01"))
     )
     complaint = rng.choice(tuple(Complaint)[1:]) if _maybe(rng, 0.15) else Complaint.NONE
     claim = Claim(
@@ -217,6 +218,8 @@ def random_case(rng: random.Random, index: int = 0, platform: Platform | None = 
         type=rng.choice(tuple(TicketType)),
         status=TicketStatus.AWAITING_MERCHANT if responded is None else rng.choice(tuple(TicketStatus)[1:]),
     )
+    # facts added with issue #14, drawn last so the draws above keep their order
+    order, claim, timeline, as_of = _later_facts(rng, order, claim, timeline, logistics, as_of)
     return DisputeCase(
         case_id=f"synthetic-{index}",
         platform=plat,
@@ -230,6 +233,65 @@ def random_case(rng: random.Random, index: int = 0, platform: Platform | None = 
         evidence=evidence,
         as_of=as_of,
     )
+
+
+def _times(rng: random.Random, count: int, start: datetime, hours: float) -> tuple[datetime, ...] | None:
+    """``count`` event times after ``start``, or None (times unknown) now and then."""
+    if count == 0 or _maybe(rng, 0.4):
+        return None
+    return tuple(sorted(_after(rng, start, hours) for _ in range(count)))
+
+
+def _later_facts(
+    rng: random.Random,
+    order: Order,
+    claim: Claim,
+    timeline: dict[str, datetime | None],
+    logistics: Logistics,
+    as_of: datetime,
+) -> tuple[Order, Claim, dict[str, datetime | None], datetime]:
+    """The claim kinds, times and unknowns of issue #14 (guarantee claims, rule complaints, re-open
+    and application times, a missing amount or creation time)."""
+    assert order.created_at is not None
+    roll = rng.random()
+    if roll < 0.04:
+        claim = replace(claim, kind=ClaimKind.GUARANTEE_COMPENSATION)
+    elif roll < 0.08:
+        complaint = (
+            claim.complaint if claim.complaint is not Complaint.NONE else rng.choice(tuple(Complaint)[1:])
+        )
+        claim = replace(claim, kind=ClaimKind.RULE_COMPLAINT, complaint=complaint)
+    requested = timeline["requested_at"]
+    assert requested is not None
+    shipped = timeline.get("shipped_at")
+    if shipped is not None and _maybe(rng, 0.3):
+        timeline["marked_shipped_at"] = max(order.created_at, shipped - timedelta(hours=rng.random() * 30))
+    decided = logistics.interception in (Interception.SUCCEEDED, Interception.FAILED)
+    if shipped is not None and decided and _maybe(rng, 0.5):
+        timeline["interception_result_at"] = _after(rng, shipped, 24 * 2)
+    if _maybe(rng, 0.15):
+        timeline["refunded_at"] = _after(rng, requested, 24 * 6)
+    if claim.complaint is not Complaint.NONE and _maybe(rng, 0.6):
+        timeline["complaint_filed_at"] = _after(rng, order.created_at, 24 * 20)
+    base = order.trade_succeeded_at or order.created_at
+    updates: dict[str, object] = {
+        "closed_at": _after(rng, base, 24 * 30) if _maybe(rng, 0.1) else None,
+        "entry_reopened_at": _times(rng, order.entry_reopens, base + timedelta(days=8), 24 * 40),
+        "after_sales_requested_at": _times(rng, order.after_sales_requests, base, 24 * 30),
+    }
+    if _maybe(rng, 0.03):
+        updates["amount"] = None
+        claim = replace(claim, amount=None)
+    if _maybe(rng, 0.03):
+        updates["created_at"] = None
+    order = replace(order, **updates)  # type: ignore[arg-type]
+    latest = max(
+        [t for k, t in timeline.items() if t is not None and k != "evidence_deadline"]
+        + [t for t in (order.closed_at,) if t is not None]
+        + list(order.entry_reopened_at or ())
+        + list(order.after_sales_requested_at or ())
+    )
+    return order, claim, timeline, max(as_of, latest)
 
 
 def generate_cases(n: int, seed: int = 0, platform: Platform | None = None) -> list[DisputeCase]:

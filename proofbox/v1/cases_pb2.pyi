@@ -255,6 +255,10 @@ class _ClaimKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ClaimKind.V
     """退货退款."""
     CLAIM_KIND_EXCHANGE: _ClaimKind.ValueType  # 3
     """换货."""
+    CLAIM_KIND_GUARANTEE_COMPENSATION: _ClaimKind.ValueType  # 4
+    """A consumer-guarantee claim (消费者保障服务赔付)."""
+    CLAIM_KIND_RULE_COMPLAINT: _ClaimKind.ValueType  # 5
+    """A stand-alone rule complaint (规则类投诉); claim.complaint names it."""
 
 class ClaimKind(_ClaimKind, metaclass=_ClaimKindEnumTypeWrapper):
     """What the buyer asks for."""
@@ -267,6 +271,10 @@ CLAIM_KIND_RETURN_AND_REFUND: ClaimKind.ValueType  # 2
 """退货退款."""
 CLAIM_KIND_EXCHANGE: ClaimKind.ValueType  # 3
 """换货."""
+CLAIM_KIND_GUARANTEE_COMPENSATION: ClaimKind.ValueType  # 4
+"""A consumer-guarantee claim (消费者保障服务赔付)."""
+CLAIM_KIND_RULE_COMPLAINT: ClaimKind.ValueType  # 5
+"""A stand-alone rule complaint (规则类投诉); claim.complaint names it."""
 Global___ClaimKind: _TypeAlias = ClaimKind  # noqa: Y015
 
 class _ClaimReason:
@@ -303,6 +311,16 @@ class _ClaimReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ClaimReas
     """商品降价."""
     CLAIM_REASON_OTHER: _ClaimReason.ValueType  # 13
     """Any other reason."""
+    CLAIM_REASON_NO_LONGER_WANTED: _ClaimReason.ValueType  # 14
+    """不想要了 (the buyer's own reason)."""
+    CLAIM_REASON_REFUSED_DELIVERY: _ClaimReason.ValueType  # 15
+    """拒收 / 拒签: the buyer refused the delivery."""
+    CLAIM_REASON_COUNTERFEIT: _ClaimReason.ValueType  # 16
+    """假冒品牌."""
+    CLAIM_REASON_REFUSED_BEFORE_PAYMENT: _ClaimReason.ValueType  # 17
+    """The merchant refused the trade or shipping before payment."""
+    CLAIM_REASON_OFFICIAL_ACTIVITY: _ClaimReason.ValueType  # 18
+    """The merchant did not serve as an official activity requires."""
 
 class ClaimReason(_ClaimReason, metaclass=_ClaimReasonEnumTypeWrapper):
     """The reason the buyer chose."""
@@ -335,6 +353,16 @@ CLAIM_REASON_PRICE_DROP: ClaimReason.ValueType  # 12
 """商品降价."""
 CLAIM_REASON_OTHER: ClaimReason.ValueType  # 13
 """Any other reason."""
+CLAIM_REASON_NO_LONGER_WANTED: ClaimReason.ValueType  # 14
+"""不想要了 (the buyer's own reason)."""
+CLAIM_REASON_REFUSED_DELIVERY: ClaimReason.ValueType  # 15
+"""拒收 / 拒签: the buyer refused the delivery."""
+CLAIM_REASON_COUNTERFEIT: ClaimReason.ValueType  # 16
+"""假冒品牌."""
+CLAIM_REASON_REFUSED_BEFORE_PAYMENT: ClaimReason.ValueType  # 17
+"""The merchant refused the trade or shipping before payment."""
+CLAIM_REASON_OFFICIAL_ACTIVITY: ClaimReason.ValueType  # 18
+"""The merchant did not serve as an official activity requires."""
 Global___ClaimReason: _TypeAlias = ClaimReason  # noqa: Y015
 
 class _Complaint:
@@ -499,6 +527,10 @@ class _TicketStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TicketSt
     """Refunded."""
     TICKET_STATUS_CLOSED: _TicketStatus.ValueType  # 7
     """Closed."""
+    TICKET_STATUS_NEGOTIATING: _TicketStatus.ValueType  # 8
+    """Negotiating: the sides have not agreed yet (协商中)."""
+    TICKET_STATUS_AWAITING_BUYER_CONFIRMATION: _TicketStatus.ValueType  # 9
+    """Waiting for the buyer to confirm or modify the request (等待买家确认、修改)."""
 
 class TicketStatus(_TicketStatus, metaclass=_TicketStatusEnumTypeWrapper):
     """Where an after-sales ticket stands."""
@@ -519,6 +551,10 @@ TICKET_STATUS_REFUNDED: TicketStatus.ValueType  # 6
 """Refunded."""
 TICKET_STATUS_CLOSED: TicketStatus.ValueType  # 7
 """Closed."""
+TICKET_STATUS_NEGOTIATING: TicketStatus.ValueType  # 8
+"""Negotiating: the sides have not agreed yet (协商中)."""
+TICKET_STATUS_AWAITING_BUYER_CONFIRMATION: TicketStatus.ValueType  # 9
+"""Waiting for the buyer to confirm or modify the request (等待买家确认、修改)."""
 Global___TicketStatus: _TypeAlias = TicketStatus  # noqa: Y015
 
 class _RefusalReason:
@@ -549,6 +585,10 @@ class _RefusalReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Refusal
     """要求先退货再退款."""
     REFUSAL_REASON_OTHER: _RefusalReason.ValueType  # 10
     """Any other reason."""
+    REFUSAL_REASON_RECEIPT_CONFIRMED: _RefusalReason.ValueType  # 11
+    """The buyer already confirmed receipt (确认收货)."""
+    REFUSAL_REASON_GENUINE_GOODS: _RefusalReason.ValueType  # 12
+    """The goods are genuine (answer to a counterfeit claim)."""
 
 class RefusalReason(_RefusalReason, metaclass=_RefusalReasonEnumTypeWrapper):
     """Why the merchant refuses or contests the buyer's request."""
@@ -575,6 +615,10 @@ REFUSAL_REASON_DEMANDS_RETURN: RefusalReason.ValueType  # 9
 """要求先退货再退款."""
 REFUSAL_REASON_OTHER: RefusalReason.ValueType  # 10
 """Any other reason."""
+REFUSAL_REASON_RECEIPT_CONFIRMED: RefusalReason.ValueType  # 11
+"""The buyer already confirmed receipt (确认收货)."""
+REFUSAL_REASON_GENUINE_GOODS: RefusalReason.ValueType  # 12
+"""The goods are genuine (answer to a counterfeit claim)."""
 Global___RefusalReason: _TypeAlias = RefusalReason  # noqa: Y015
 
 class _Interception:
@@ -770,10 +814,15 @@ class Order(_message.Message):
     AFTER_SALES_REQUESTS_FIELD_NUMBER: _builtins.int
     ENTRY_REOPENS_FIELD_NUMBER: _builtins.int
     REFUND_STATE_FIELD_NUMBER: _builtins.int
+    CLOSED_AT_FIELD_NUMBER: _builtins.int
+    ENTRY_REOPENED_AT_FIELD_NUMBER: _builtins.int
+    AFTER_SALES_REQUESTED_AT_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
     """The platform's order number."""
     amount: _builtins.str
-    """The amount actually paid for the item, in yuan, as a decimal string with at most two places."""
+    """The amount actually paid for the item, in yuan, as a decimal string with at most two places;
+    absent: unknown (compensation amounts then say so).
+    """
     currency: _builtins.str
     """ISO 4217 code; empty means CNY."""
     payment_method: Global___PaymentMethod.ValueType
@@ -802,7 +851,7 @@ class Order(_message.Message):
     """Refund status of the order as a whole."""
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp:
-        """When the order was created (下单)."""
+        """When the order was created (下单); absent: unknown (rules that need it say so)."""
 
     @_builtins.property
     def paid_at(self) -> _timestamp_pb2.Timestamp:
@@ -824,11 +873,27 @@ class Order(_message.Message):
     def trade_succeeded_at(self) -> _timestamp_pb2.Timestamp:
         """Trade success / confirmed receipt (交易成功)."""
 
+    @_builtins.property
+    def closed_at(self) -> _timestamp_pb2.Timestamp:
+        """The trade closed (交易关闭)."""
+
+    @_builtins.property
+    def entry_reopened_at(self) -> _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]:
+        """When the merchant re-opened the after-sales entry, each time; empty with entry_reopens > 0:
+        the times are unknown.
+        """
+
+    @_builtins.property
+    def after_sales_requested_at(self) -> _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]:
+        """When the buyer made each after-sales application; empty with after_sales_requests > 0: the
+        times are unknown.
+        """
+
     def __init__(
         self,
         *,
         order_id: _builtins.str = ...,
-        amount: _builtins.str = ...,
+        amount: _builtins.str | None = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         currency: _builtins.str = ...,
         paid_at: _timestamp_pb2.Timestamp | None = ...,
@@ -848,15 +913,22 @@ class Order(_message.Message):
         after_sales_requests: _builtins.int = ...,
         entry_reopens: _builtins.int = ...,
         refund_state: Global___RefundState.ValueType = ...,
+        closed_at: _timestamp_pb2.Timestamp | None = ...,
+        entry_reopened_at: _abc.Iterable[_timestamp_pb2.Timestamp] | None = ...,
+        after_sales_requested_at: _abc.Iterable[_timestamp_pb2.Timestamp] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_protection_period_days", b"_protection_period_days", "_return_commitment_days", b"_return_commitment_days", "created_at", b"created_at", "paid_at", b"paid_at", "promised_ship_by", b"promised_ship_by", "protection_period_days", b"protection_period_days", "return_commitment_days", b"return_commitment_days", "trade_succeeded_at", b"trade_succeeded_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_amount", b"_amount", "_protection_period_days", b"_protection_period_days", "_return_commitment_days", b"_return_commitment_days", "amount", b"amount", "closed_at", b"closed_at", "created_at", b"created_at", "paid_at", b"paid_at", "promised_ship_by", b"promised_ship_by", "protection_period_days", b"protection_period_days", "return_commitment_days", b"return_commitment_days", "trade_succeeded_at", b"trade_succeeded_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_protection_period_days", b"_protection_period_days", "_return_commitment_days", b"_return_commitment_days", "after_sales_requests", b"after_sales_requests", "agreed_freight_payer", b"agreed_freight_payer", "amount", b"amount", "category", b"category", "created_at", b"created_at", "currency", b"currency", "entry_reopens", b"entry_reopens", "free_shipping", b"free_shipping", "goods_type", b"goods_type", "guarantees", b"guarantees", "item_codes", b"item_codes", "order_id", b"order_id", "paid_at", b"paid_at", "payment_method", b"payment_method", "promised_ship_by", b"promised_ship_by", "protection_period_days", b"protection_period_days", "refund_state", b"refund_state", "return_commitment_days", b"return_commitment_days", "sale_type", b"sale_type", "source", b"source", "trade_succeeded_at", b"trade_succeeded_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_amount", b"_amount", "_protection_period_days", b"_protection_period_days", "_return_commitment_days", b"_return_commitment_days", "after_sales_requested_at", b"after_sales_requested_at", "after_sales_requests", b"after_sales_requests", "agreed_freight_payer", b"agreed_freight_payer", "amount", b"amount", "category", b"category", "closed_at", b"closed_at", "created_at", b"created_at", "currency", b"currency", "entry_reopened_at", b"entry_reopened_at", "entry_reopens", b"entry_reopens", "free_shipping", b"free_shipping", "goods_type", b"goods_type", "guarantees", b"guarantees", "item_codes", b"item_codes", "order_id", b"order_id", "paid_at", b"paid_at", "payment_method", b"payment_method", "promised_ship_by", b"promised_ship_by", "protection_period_days", b"protection_period_days", "refund_state", b"refund_state", "return_commitment_days", b"return_commitment_days", "sale_type", b"sale_type", "source", b"source", "trade_succeeded_at", b"trade_succeeded_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__amount: _TypeAlias = _typing.Literal["amount"]  # noqa: Y015
+    _WhichOneofArgType__amount: _TypeAlias = _typing.Literal["_amount", b"_amount"]  # noqa: Y015
     _WhichOneofReturnType__protection_period_days: _TypeAlias = _typing.Literal["protection_period_days"]  # noqa: Y015
     _WhichOneofArgType__protection_period_days: _TypeAlias = _typing.Literal["_protection_period_days", b"_protection_period_days"]  # noqa: Y015
     _WhichOneofReturnType__return_commitment_days: _TypeAlias = _typing.Literal["return_commitment_days"]  # noqa: Y015
     _WhichOneofArgType__return_commitment_days: _TypeAlias = _typing.Literal["_return_commitment_days", b"_return_commitment_days"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__amount) -> _WhichOneofReturnType__amount | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__protection_period_days) -> _WhichOneofReturnType__protection_period_days | None: ...
     @_typing.overload
@@ -985,6 +1057,10 @@ class Timeline(_message.Message):
     EVIDENCE_DEADLINE_FIELD_NUMBER: _builtins.int
     EVIDENCE_SUBMITTED_AT_FIELD_NUMBER: _builtins.int
     BUYER_EVIDENCE_SUBMITTED_AT_FIELD_NUMBER: _builtins.int
+    MARKED_SHIPPED_AT_FIELD_NUMBER: _builtins.int
+    INTERCEPTION_RESULT_AT_FIELD_NUMBER: _builtins.int
+    REFUNDED_AT_FIELD_NUMBER: _builtins.int
+    COMPLAINT_FILED_AT_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def requested_at(self) -> _timestamp_pb2.Timestamp:
         """The buyer requested the refund/after-sales (申请)."""
@@ -1049,6 +1125,22 @@ class Timeline(_message.Message):
     def buyer_evidence_submitted_at(self) -> _timestamp_pb2.Timestamp:
         """The buyer completed their evidence."""
 
+    @_builtins.property
+    def marked_shipped_at(self) -> _timestamp_pb2.Timestamp:
+        """The merchant marked the order shipped (the courier's record, shipped_at, is what counts)."""
+
+    @_builtins.property
+    def interception_result_at(self) -> _timestamp_pb2.Timestamp:
+        """The courier reported the interception's result (logistics.interception)."""
+
+    @_builtins.property
+    def refunded_at(self) -> _timestamp_pb2.Timestamp:
+        """The refund was completed (退款完成)."""
+
+    @_builtins.property
+    def complaint_filed_at(self) -> _timestamp_pb2.Timestamp:
+        """The rule complaint (规则类投诉) was filed."""
+
     def __init__(
         self,
         *,
@@ -1068,10 +1160,14 @@ class Timeline(_message.Message):
         evidence_deadline: _timestamp_pb2.Timestamp | None = ...,
         evidence_submitted_at: _timestamp_pb2.Timestamp | None = ...,
         buyer_evidence_submitted_at: _timestamp_pb2.Timestamp | None = ...,
+        marked_shipped_at: _timestamp_pb2.Timestamp | None = ...,
+        interception_result_at: _timestamp_pb2.Timestamp | None = ...,
+        refunded_at: _timestamp_pb2.Timestamp | None = ...,
+        complaint_filed_at: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["buyer_evidence_submitted_at", b"buyer_evidence_submitted_at", "buyer_signed_at", b"buyer_signed_at", "delivery_refused_at", b"delivery_refused_at", "evidence_deadline", b"evidence_deadline", "evidence_submitted_at", b"evidence_submitted_at", "exchange_shipped_at", b"exchange_shipped_at", "intervention_requested_at", b"intervention_requested_at", "merchant_refused_at", b"merchant_refused_at", "merchant_responded_at", b"merchant_responded_at", "modified_at", b"modified_at", "requested_at", b"requested_at", "reshipped_at", b"reshipped_at", "return_agreed_at", b"return_agreed_at", "return_shipped_at", b"return_shipped_at", "return_signed_at", b"return_signed_at", "shipped_at", b"shipped_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["buyer_evidence_submitted_at", b"buyer_evidence_submitted_at", "buyer_signed_at", b"buyer_signed_at", "complaint_filed_at", b"complaint_filed_at", "delivery_refused_at", b"delivery_refused_at", "evidence_deadline", b"evidence_deadline", "evidence_submitted_at", b"evidence_submitted_at", "exchange_shipped_at", b"exchange_shipped_at", "interception_result_at", b"interception_result_at", "intervention_requested_at", b"intervention_requested_at", "marked_shipped_at", b"marked_shipped_at", "merchant_refused_at", b"merchant_refused_at", "merchant_responded_at", b"merchant_responded_at", "modified_at", b"modified_at", "refunded_at", b"refunded_at", "requested_at", b"requested_at", "reshipped_at", b"reshipped_at", "return_agreed_at", b"return_agreed_at", "return_shipped_at", b"return_shipped_at", "return_signed_at", b"return_signed_at", "shipped_at", b"shipped_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer_evidence_submitted_at", b"buyer_evidence_submitted_at", "buyer_signed_at", b"buyer_signed_at", "delivery_refused_at", b"delivery_refused_at", "evidence_deadline", b"evidence_deadline", "evidence_submitted_at", b"evidence_submitted_at", "exchange_shipped_at", b"exchange_shipped_at", "intervention_requested_at", b"intervention_requested_at", "merchant_refused_at", b"merchant_refused_at", "merchant_responded_at", b"merchant_responded_at", "modified_at", b"modified_at", "requested_at", b"requested_at", "reshipped_at", b"reshipped_at", "return_agreed_at", b"return_agreed_at", "return_shipped_at", b"return_shipped_at", "return_signed_at", b"return_signed_at", "shipped_at", b"shipped_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer_evidence_submitted_at", b"buyer_evidence_submitted_at", "buyer_signed_at", b"buyer_signed_at", "complaint_filed_at", b"complaint_filed_at", "delivery_refused_at", b"delivery_refused_at", "evidence_deadline", b"evidence_deadline", "evidence_submitted_at", b"evidence_submitted_at", "exchange_shipped_at", b"exchange_shipped_at", "interception_result_at", b"interception_result_at", "intervention_requested_at", b"intervention_requested_at", "marked_shipped_at", b"marked_shipped_at", "merchant_refused_at", b"merchant_refused_at", "merchant_responded_at", b"merchant_responded_at", "modified_at", b"modified_at", "refunded_at", b"refunded_at", "requested_at", b"requested_at", "reshipped_at", b"reshipped_at", "return_agreed_at", b"return_agreed_at", "return_shipped_at", b"return_shipped_at", "return_signed_at", b"return_signed_at", "shipped_at", b"shipped_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1102,6 +1198,7 @@ class MerchantConduct(_message.Message):
     REFUSED_BEFORE_PAYMENT_FIELD_NUMBER: _builtins.int
     CHARGED_EXTRA_SHIPPING_FIELD_NUMBER: _builtins.int
     VIOLATED_OFFICIAL_ACTIVITY_FIELD_NUMBER: _builtins.int
+    LATE_SHIPMENT_FIELD_NUMBER: _builtins.int
     refusal_reason: Global___RefusalReason.ValueType
     """Why the merchant refuses, if it does."""
     problem_time_s: _builtins.float
@@ -1140,6 +1237,8 @@ class MerchantConduct(_message.Message):
     """Asked extra postage despite a free-shipping promise."""
     violated_official_activity: _builtins.bool
     """Did not serve as an official activity requires."""
+    late_shipment: _builtins.bool
+    """Shipped late (未按约定时间发货), stated as a fact (e.g. when the promised time is unknown)."""
     def __init__(
         self,
         *,
@@ -1162,10 +1261,11 @@ class MerchantConduct(_message.Message):
         refused_before_payment: _builtins.bool = ...,
         charged_extra_shipping: _builtins.bool = ...,
         violated_official_activity: _builtins.bool = ...,
+        late_shipment: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_problem_time_s", b"_problem_time_s", "_valid_sign_proof", b"_valid_sign_proof", "problem_time_s", b"problem_time_s", "valid_sign_proof", b"valid_sign_proof"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_problem_time_s", b"_problem_time_s", "_valid_sign_proof", b"_valid_sign_proof", "abused_buyer", b"abused_buyer", "breached_three_guarantees", b"breached_three_guarantees", "broke_promise", b"broke_promise", "charged_extra_shipping", b"charged_extra_shipping", "daigou_in_stock", b"daigou_in_stock", "fake_shipment", b"fake_shipment", "forced_shipment", b"forced_shipment", "no_purchase_proof", b"no_purchase_proof", "no_return_method_offered", b"no_return_method_offered", "out_of_stock", b"out_of_stock", "passive_service", b"passive_service", "problem_time_s", b"problem_time_s", "refusal_reason", b"refusal_reason", "refused_before_payment", b"refused_before_payment", "refused_invoice", b"refused_invoice", "return_address_unclear", b"return_address_unclear", "return_address_wrong", b"return_address_wrong", "valid_sign_proof", b"valid_sign_proof", "violated_official_activity", b"violated_official_activity"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_problem_time_s", b"_problem_time_s", "_valid_sign_proof", b"_valid_sign_proof", "abused_buyer", b"abused_buyer", "breached_three_guarantees", b"breached_three_guarantees", "broke_promise", b"broke_promise", "charged_extra_shipping", b"charged_extra_shipping", "daigou_in_stock", b"daigou_in_stock", "fake_shipment", b"fake_shipment", "forced_shipment", b"forced_shipment", "late_shipment", b"late_shipment", "no_purchase_proof", b"no_purchase_proof", "no_return_method_offered", b"no_return_method_offered", "out_of_stock", b"out_of_stock", "passive_service", b"passive_service", "problem_time_s", b"problem_time_s", "refusal_reason", b"refusal_reason", "refused_before_payment", b"refused_before_payment", "refused_invoice", b"refused_invoice", "return_address_unclear", b"return_address_unclear", "return_address_wrong", b"return_address_wrong", "valid_sign_proof", b"valid_sign_proof", "violated_official_activity", b"violated_official_activity"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__problem_time_s: _TypeAlias = _typing.Literal["problem_time_s"]  # noqa: Y015
     _WhichOneofArgType__problem_time_s: _TypeAlias = _typing.Literal["_problem_time_s", b"_problem_time_s"]  # noqa: Y015

@@ -125,6 +125,43 @@ def test_money_accepts_numbers_and_strings_to_the_fen() -> None:
         ),
         ({"order": {"created_at": "1970-01-01T00:00:00+00:00"}}, "order.created_at", "check the year"),
         ({"merchant": {"problem_time_s": -1}}, "merchant.problem_time_s", "non-negative"),
+        # issue #14 additions
+        ({"claim": {"kind": "rule_complaint"}}, "claim.complaint", "needs the complaint"),
+        (
+            {"order": {"entry_reopens": 2, "entry_reopened_at": ["2024-11-08T10:00:00+08:00"]}},
+            "order.entry_reopened_at",
+            "give every time or none",
+        ),
+        (
+            {"order": {"after_sales_requested_at": ["2024-10-31T10:00:00+08:00"]}},
+            "order.after_sales_requested_at[0]",
+            "before order.created_at",
+        ),
+        (
+            {"order": {"entry_reopened_at": ["2024-11-08T10:00:00"]}},
+            "order.entry_reopened_at[0]",
+            "UTC offset",
+        ),
+        ({"order": {"closed_at": "2024-10-31T10:00:00+08:00"}}, "order.closed_at", "before"),
+        (
+            {"timeline": {"interception_result_at": "2024-11-03T10:00:00+08:00"}},
+            "timeline.interception_result_at",
+            "succeeded or failed",
+        ),
+        (
+            {
+                "timeline": {"interception_result_at": "2024-11-01T10:00:00+08:00"},
+                "logistics": {"interception": "failed"},
+            },
+            "timeline.interception_result_at",
+            "before",
+        ),
+        ({"timeline": {"refunded_at": "2024-11-09T10:00:00+08:00"}}, "timeline.refunded_at", "before"),
+        (
+            {"timeline": {"marked_shipped_at": "2024-10-09T10:00:00+08:00"}},
+            "timeline.marked_shipped_at",
+            "before",
+        ),
     ],
 )
 def test_malformed_or_contradictory_cases_name_the_field(
@@ -290,3 +327,52 @@ def test_json_schema_describes_the_wire_form() -> None:
     for case in generate_cases(100, seed=5):
         assert _conforms(case.to_dict(), schema, defs)
     assert not _conforms({**make_case().to_dict(), "colour": "red"}, schema, defs)
+
+
+def test_new_facts_round_trip() -> None:
+    """Issue #14: claim kinds, reasons, statuses, grounds and times the seeds turn on."""
+    case = make_case(
+        patch={
+            "order": {
+                "closed_at": "2024-11-25T10:00:00+08:00",
+                "entry_reopened_at": ["2024-11-12T10:00:00+08:00", "2024-11-08T10:00:00+08:00"],
+                "after_sales_requested_at": ["2024-11-09T10:00:00+08:00"],
+            },
+            "claim": {
+                "kind": "rule_complaint",
+                "reason": "official_activity",
+                "complaint": "official_activity",
+            },
+            "ticket": {"status": "awaiting_buyer_confirmation"},
+            "timeline": {
+                "marked_shipped_at": "2024-11-01T20:00:00+08:00",
+                "refunded_at": "2024-11-12T10:00:00+08:00",
+                "complaint_filed_at": "2024-11-10T09:00:00+08:00",
+            },
+            "merchant": {"refusal_reason": "genuine_goods", "late_shipment": True},
+        }
+    )
+    assert case.order.entry_reopens == 2  # filled from the times
+    assert case.order.entry_reopened_at == tuple(
+        datetime.fromisoformat(t) for t in ("2024-11-08T10:00:00+08:00", "2024-11-12T10:00:00+08:00")
+    )  # sorted
+    assert case.order.after_sales_requests == 1
+    assert from_dict(json.loads(json.dumps(case.to_dict()))) == case
+    assert case.ticket.in_refund
+
+
+def test_event_times_known_none_or_unknown() -> None:
+    """No times with a count of 0: known to be none; no times with a positive count: unknown (None)."""
+    assert make_case().order.entry_reopened_at == ()
+    unknown = make_case(patch={"order": {"entry_reopens": 1, "after_sales_requests": 2}})
+    assert unknown.order.entry_reopened_at is None and unknown.order.after_sales_requested_at is None
+    assert from_dict(unknown.to_dict()) == unknown
+
+
+def test_an_order_needs_only_its_id() -> None:
+    """Amount and creation time are optional: the rules that need them say so (tests/disputes)."""
+    order = Order.from_dict({"order_id": "O-9"}, "order")
+    assert order.amount is None and order.created_at is None
+    case = make_case(patch={"order": {"amount": None, "created_at": None}})
+    assert case.order.amount is None
+    assert from_dict(case.to_dict()) == case

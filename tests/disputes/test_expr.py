@@ -107,7 +107,7 @@ def test_missing_names_the_shortest_unknown_prefix() -> None:
         ('claim.reason < "quality"', "cannot compare"),
         ("timeline.shipped_at > 3", "cannot compare datetime"),
         ("order.amount", "must be a bool"),
-        ("has(order.amount)", "never null"),
+        ("has(order.order_id)", "never null"),
         ("has(1)", "one attribute path"),
         ("foo(1)", "unknown function `foo`"),
         ("__import__('os').system('true')", "only the functions"),

@@ -78,6 +78,9 @@ def test_cases_at_the_edges_of_the_valid_range(rng: random.Random, edge: str) ->
             case.order.paid_at,
             case.order.promised_ship_by,
             case.order.trade_succeeded_at,
+            case.order.closed_at,
+            *(case.order.entry_reopened_at or ()),
+            *(case.order.after_sales_requested_at or ()),
             case.as_of,
         )
         if t is not None
@@ -86,6 +89,8 @@ def test_cases_at_the_edges_of_the_valid_range(rng: random.Random, edge: str) ->
     delta = target - (min(instants) if edge.startswith("2000") else max(instants))
 
     def shift(value: object) -> object:
+        if isinstance(value, tuple) and value and isinstance(value[0], datetime):
+            return tuple(t + delta for t in value)
         return value + delta if isinstance(value, datetime) else value
 
     shifted = {f.name: shift(getattr(case.order, f.name)) for f in dataclasses.fields(case.order)}
