@@ -3,7 +3,7 @@
 One record per dispute::
 
     {"record_id": "TM-2024-118842",                 # unique within the archive (required)
-     "case": {...},                                 # a dispute case, as disputes.DisputeCase.to_dict() (required)
+     "case": {...},                                 # a dispute case: proto JSON of proofbox.v1.DisputeCase (required)
      "evidence": [                                  # optional: the merchant's unboxing media
         {"kind": "video", "path": "media/118842.mp4"},        # relative to the archive's folder
         {"kind": "photo", "url": "https://files.example/p.jpg"},

@@ -199,7 +199,7 @@ def _time_upload(call: Callable[[], object]) -> float:
 def main() -> None:
     load_at_start = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     from proofbox.cli.sample import SAMPLE_CASE
-    from proofbox.codec import plain_to_message
+    from proofbox.jsonform import parse
     from proofbox.v1 import cases_pb2, evidence_pb2, service_pb2, service_pb2_grpc
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -217,7 +217,7 @@ def main() -> None:
         channel = grpc.insecure_channel(address, options=[("grpc.max_send_message_length", 8 * CHUNK)])
         stub = service_pb2_grpc.ProofboxServiceStub(channel)
         metadata = (("authorization", f"Bearer {key}"),)
-        case = plain_to_message({**SAMPLE_CASE, "case_id": "bench-case"}, cases_pb2.DisputeCase())
+        case = parse({**SAMPLE_CASE, "case_id": "bench-case"}, cases_pb2.DisputeCase())
         stub.PutCase(service_pb2.PutCaseRequest(case=case), metadata=metadata)
         by_id = [service_pb2.PredictOutcomeRequest(case_id="bench-case").SerializeToString()]
         inline = [service_pb2.PredictOutcomeRequest(case=case).SerializeToString()]

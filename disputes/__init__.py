@@ -50,7 +50,6 @@ from .case import (
     TicketStatus,
     TicketType,
     Timeline,
-    case_json_schema,
     evidence_facts,
     from_dict,
 )
@@ -120,7 +119,6 @@ __all__ = [
     "available_packs",
     "brier_score",
     "calibration_report",
-    "case_json_schema",
     "deadlines",
     "diff_hits",
     "evidence_facts",

@@ -1,9 +1,9 @@
 """The dispute-case model: what proofbox knows about one after-sales dispute, validated.
 
 A :class:`DisputeCase` is the input of prediction (``disputes.predict``). It is plain frozen data
-with a JSON form (:func:`from_dict` / :meth:`DisputeCase.to_dict`) that round-trips exactly:
-datetimes are ISO 8601 with their UTC offset, money is a decimal string in yuan, enums are lower-case
-strings. Every validation error is an :class:`~evidence.errors.InvalidInput` whose ``field`` is the
+with a JSON form (:func:`from_dict` / :meth:`DisputeCase.to_dict`) that round-trips exactly: the
+proto JSON mapping of ``proofbox.v1.DisputeCase`` (read by protobuf's ``json_format``, either
+spelling of names; see :mod:`disputes.wire`), money a decimal string in yuan. Every validation error is an :class:`~evidence.errors.InvalidInput` whose ``field`` is the
 exact path (``timeline.buyer_signed_at``, ``order.amount``).
 
 Conventions the rules rely on:
@@ -32,7 +32,7 @@ from typing import Any
 from evidence.errors import InvalidInput
 from evidence.model import Assessment, CaseFacts, Element, Verdict
 
-from ._codec import aware, decode, encode, json_schema, money
+from .wire import aware, from_json, money, to_dict
 
 __all__ = [
     "Actor",
@@ -63,7 +63,6 @@ __all__ = [
     "TicketStatus",
     "TicketType",
     "Timeline",
-    "case_json_schema",
     "evidence_facts",
     "from_dict",
 ]
@@ -265,15 +264,18 @@ def _violation() -> Any:
 
 
 class _Codec:
-    """``from_dict`` / ``to_dict`` for every part, so parts can be sent on their own (e.g. an order)."""
+    """``from_dict`` / ``to_dict`` for every part, so parts can be sent on their own (e.g. an order).
+
+    The JSON form is the proto JSON mapping of the proofbox.v1 message of the same name (see
+    :mod:`disputes.wire`): both spellings of field names, enum names or their short lower-case form.
+    """
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: str = "") -> Any:
-        return decode(cls, data, path)
+        return from_json(cls, data, path)
 
     def to_dict(self) -> dict[str, Any]:
-        result: dict[str, Any] = encode(self)
-        return result
+        return to_dict(self)
 
 
 def _check_order(earlier: tuple[str, datetime | None], later: tuple[str, datetime | None]) -> None:
@@ -721,17 +723,12 @@ class DisputeCase(_Codec):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], path: str = "") -> DisputeCase:
-        return decode(cls, data, path)
-
-
-def case_json_schema() -> dict[str, Any]:
-    """The JSON Schema of a case's wire form (for clients, protobuf mapping and archive checks)."""
-    return json_schema(DisputeCase, "proofbox dispute case")
+        return from_json(cls, data, path)
 
 
 def from_dict(data: Mapping[str, Any]) -> DisputeCase:
     """Parse and validate a case from its JSON form; raises InvalidInput naming the field."""
-    return decode(DisputeCase, data)
+    return from_json(DisputeCase, data)
 
 
 _PROBLEMS = {

@@ -24,7 +24,6 @@ from typing import Any
 
 from evidence.errors import InvalidInput
 
-from ._codec import aware
 from .case import Actor, DisputeCase, EvidenceSummary, Order, Platform
 from .context import DisputeContext, ReopenContext, deadline_namespace
 from .pack import DeadlineSpec, HolidayOverride, HolidayTable, PolicyPack, Push, Rule, Scope
@@ -38,6 +37,7 @@ from .results import (
     RuleHit,
     Undecided,
 )
+from .wire import aware
 
 __all__ = ["Runtime", "deadlines_for", "evaluate_reopen", "predict_with", "self_test"]
 

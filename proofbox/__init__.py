@@ -1,5 +1,6 @@
-"""proofbox's client side: the generated proofbox.v1 stubs (:mod:`proofbox.v1`), the dict <-> message
-codec both ends share (:mod:`proofbox.codec`), and the ``proofbox`` command line (:mod:`proofbox.cli`)."""
+"""proofbox's client side: the generated proofbox.v1 stubs (:mod:`proofbox.v1`), JSON in and out of
+them with protobuf's own mapping (:mod:`proofbox.jsonform`), and the ``proofbox`` command line
+(:mod:`proofbox.cli`)."""
 
 from __future__ import annotations
 

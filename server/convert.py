@@ -1,33 +1,39 @@
 """proofbox.v1 messages <-> the domain types of ``disputes`` and ``evidence``.
 
-Cases travel as dicts in the JSON form ``disputes`` defines (``DisputeCase.from_dict`` validates
-and names the offending field); results use their own ``to_dict``; the evidence core's frozen
-dataclasses are flattened generically. :mod:`proofbox.codec` maps dict keys and enum names onto the
-messages. ``tests/server/test_contract.py`` proves the field names stay identical on both sides.
+Cases arrive as messages (from a request, or from the canonical JSON the store keeps, read by
+:mod:`proofbox.jsonform`) and become validated :class:`disputes.DisputeCase` objects through
+:func:`disputes.wire.from_message`, whose errors name the offending field. Results and the evidence
+core's frozen dataclasses become messages field for field (:func:`disputes.wire.to_message`).
+``tests/server/test_contract.py`` proves the field names stay identical on both sides.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from google.protobuf import timestamp_pb2
-
-import disputes
-from disputes import Deadline, DisputeCase, Eligibility, Prediction
+from disputes import (
+    Actor,
+    Deadline,
+    DisputeCase,
+    ElementSummary,
+    Eligibility,
+    EvidenceSummary,
+    Order,
+    Prediction,
+)
+from disputes.wire import from_message, to_message
 from evidence.errors import InvalidInput
-from evidence.model import Assessment, PhotoFacts, VideoFacts
-from proofbox.codec import CodecError, enum_prefix, message_to_plain, plain_to_message
+from evidence.model import Assessment, PhotoFacts, Verdict, VideoFacts
+from proofbox.jsonform import JsonFormError, canonical_json, parse_text
 from proofbox.v1 import assessment_pb2, cases_pb2, evidence_pb2, prediction_pb2
 
 __all__ = [
+    "actor_from_proto",
     "assessment_to_proto",
     "canonical_case",
     "case_from_json",
@@ -35,7 +41,9 @@ __all__ = [
     "case_proto_from_json",
     "deadline_to_proto",
     "eligibility_to_proto",
+    "evidence_summary_from_proto",
     "model_plain",
+    "order_from_proto",
     "photo_facts_to_proto",
     "prediction_to_proto",
     "timestamp_or_none",
@@ -43,38 +51,74 @@ __all__ = [
 ]
 
 
-def _reprefix(error: InvalidInput, prefix: str) -> InvalidInput:
-    """The same error with its field path seen from the request (``case.timeline.x``)."""
-    raw = error.message.removeprefix(f"{error.field}: ") if error.field else error.message
-    field = f"{prefix}.{error.field}" if error.field else prefix
-    return InvalidInput(raw, field=field, code=error.code)
-
-
 def case_from_proto(message: cases_pb2.DisputeCase, field: str = "case") -> DisputeCase:
-    """Validate a case message through ``disputes.from_dict``; errors name ``case.<path>``."""
+    """Validate a case message; errors name ``case.<path>``."""
     try:
-        return disputes.from_dict(message_to_plain(message))
+        return from_message(DisputeCase, message, field)
     except InvalidInput as exc:
-        raise _reprefix(exc, field) from None
+        if exc.field == field or exc.field.startswith(f"{field}."):
+            raise
+        # the model's own checks name paths within the case: say where they are in the request
+        raw = exc.message.removeprefix(f"{exc.field}: ") if exc.field else exc.message
+        raise InvalidInput(raw, field=f"{field}.{exc.field}" if exc.field else field, code=exc.code) from None
 
 
 def canonical_case(case: DisputeCase) -> tuple[str, str]:
-    """The case's canonical JSON (sorted keys, UTC times) and its SHA-256: equal content, equal hash."""
-    plain = message_to_plain(plain_to_message(case.to_dict(), cases_pb2.DisputeCase()))
-    text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The case's canonical JSON (the proto JSON mapping, sorted keys, UTC times) and its SHA-256:
+    equal content, equal hash."""
+    text = canonical_json(to_message(case, cases_pb2.DisputeCase))
     return text, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def case_from_json(content: str) -> DisputeCase:
-    return disputes.from_dict(json.loads(content))
-
-
 def case_proto_from_json(content: str) -> cases_pb2.DisputeCase:
-    return plain_to_message(json.loads(content), cases_pb2.DisputeCase())
+    """A stored case's message (any spelling :mod:`proofbox.jsonform` reads, so older rows too)."""
+    try:
+        return parse_text(content, cases_pb2.DisputeCase())
+    except JsonFormError as exc:
+        raise InvalidInput(exc.reason, field=f"case.{exc.field}" if exc.field else "case") from None
 
 
-def order_from_proto(message: cases_pb2.Order) -> dict[str, Any]:
-    return message_to_plain(message)
+def case_from_json(content: str) -> DisputeCase:
+    return case_from_proto(case_proto_from_json(content))
+
+
+def evidence_summary_from_proto(assessment: assessment_pb2.Assessment) -> EvidenceSummary:
+    """A stored assessment reduced to the four verdicts prediction uses (as ``from_assessment``)."""
+    names = {
+        assessment_pb2.ELEMENT_CONSISTENCY: "consistency",
+        assessment_pb2.ELEMENT_COMPLETENESS: "completeness",
+        assessment_pb2.ELEMENT_VALIDITY: "validity",
+        assessment_pb2.ELEMENT_TIMELINESS: "timeliness",
+    }
+    verdicts = {
+        assessment_pb2.VERDICT_PASS: Verdict.PASS,
+        assessment_pb2.VERDICT_FAIL: Verdict.FAIL,
+        assessment_pb2.VERDICT_INCONCLUSIVE: Verdict.INCONCLUSIVE,
+    }
+    parts: dict[str, ElementSummary] = {}
+    for element in assessment.elements:
+        name = names.get(element.element)
+        if name is not None and element.verdict in verdicts:
+            parts[name] = ElementSummary(
+                verdict=verdicts[element.verdict],
+                score=min(1.0, max(0.0, element.score)),
+                findings=tuple(f.code for f in element.findings),
+            )
+    missing = [n for n in names.values() if n not in parts]
+    if missing:
+        raise InvalidInput(
+            "the stored assessment has no result for this element; assess the evidence again",
+            field=f"evidence.{missing[0]}",
+        )
+    return EvidenceSummary(analyser_version=assessment.analyser_version, **parts)
+
+
+def order_from_proto(message: cases_pb2.Order) -> Order:
+    return from_message(Order, message, "order")
+
+
+def actor_from_proto(message: cases_pb2.Actor) -> Actor:
+    return from_message(Actor, message, "actor")
 
 
 def timestamp_or_none(holder: Any, name: str) -> datetime | None:
@@ -108,100 +152,6 @@ def model_plain(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [model_plain(v) for v in value]
     return value
-
-
-# --- dataclass -> message without an intermediate dict (results are converted on every call) ---------
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_SCALAR, _STRING, _ENUM, _TIME, _MESSAGE, _LIST, _ENUMS, _MESSAGES, _TIMES, _MAP, _POINTS = range(11)
-
-
-def _timestamp(value: datetime) -> timestamp_pb2.Timestamp:
-    delta = value - _EPOCH
-    return timestamp_pb2.Timestamp(
-        seconds=delta.days * 86400 + delta.seconds, nanos=delta.microseconds * 1000
-    )
-
-
-def _enum_table(descriptor: Any) -> dict[str, int]:
-    prefix = enum_prefix(descriptor)
-    return {v.name[len(prefix) :]: v.number for v in descriptor.values if v.number}
-
-
-@functools.cache
-def _plan(cls: type, message_cls: Any) -> tuple[tuple[str, int, Any], ...]:
-    """How to fill each field of ``message_cls`` from a ``cls`` instance (derived from the descriptor)."""
-    steps: list[tuple[str, int, Any]] = []
-    for f in dataclasses.fields(cls):
-        fd = message_cls.DESCRIPTOR.fields_by_name[f.name]
-        sub = fd.message_type
-        if sub is not None and sub.GetOptions().map_entry:
-            steps.append((f.name, _MAP, None))
-        elif sub is not None and sub.full_name == "proofbox.v1.Point":
-            steps.append((f.name, _POINTS, sub._concrete_class))
-        elif sub is not None and sub.full_name == "google.protobuf.Timestamp":
-            steps.append((f.name, _TIMES if fd.is_repeated else _TIME, None))
-        elif sub is not None:
-            steps.append((f.name, _MESSAGES if fd.is_repeated else _MESSAGE, sub._concrete_class))
-        elif fd.enum_type is not None:
-            steps.append((f.name, _ENUMS if fd.is_repeated else _ENUM, _enum_table(fd.enum_type)))
-        elif fd.is_repeated:
-            steps.append((f.name, _LIST, None))
-        elif fd.type == fd.TYPE_STRING:
-            steps.append((f.name, _STRING, None))
-        else:
-            steps.append((f.name, _SCALAR, None))
-    return tuple(steps)
-
-
-def _enum_key(value: Any) -> str:
-    return str(value.value if isinstance(value, Enum) else value).upper()
-
-
-def to_message(obj: Any, message_cls: Any) -> Any:
-    """A frozen dataclass as ``message_cls``, field for field (names must match; see test_contract)."""
-    kwargs: dict[str, Any] = {}
-    plan: Any = _plan
-    for name, kind, extra in plan(type(obj), message_cls):
-        value = getattr(obj, name)
-        if value is None:
-            continue
-        if kind == _SCALAR:
-            kwargs[name] = value
-        elif kind == _STRING:
-            kwargs[name] = (
-                value
-                if isinstance(value, str)
-                else f"{value:.2f}"
-                if isinstance(value, Decimal)
-                else str(value)
-            )
-        elif kind == _ENUM:
-            kwargs[name] = extra[_enum_key(value)]
-        elif kind == _TIME:
-            kwargs[name] = _timestamp(value)
-        elif kind == _MESSAGE:
-            kwargs[name] = to_message(value, extra)
-        elif kind == _MESSAGES:
-            kwargs[name] = [to_message(v, extra) for v in value]
-        elif kind == _ENUMS:
-            kwargs[name] = sorted(extra[_enum_key(v)] for v in value)
-        elif kind == _TIMES:
-            kwargs[name] = [_timestamp(v) for v in value]
-        elif kind == _LIST:
-            kwargs[name] = list(value)
-        elif kind == _MAP:
-            kwargs[name] = dict(value)
-        else:  # _POINTS
-            kwargs[name] = [extra(x=int(x), y=int(y)) for x, y in value]
-    return message_cls(**kwargs)
-
-
-def _fill(plain: Mapping[str, Any], message: Any) -> Any:
-    try:
-        return plain_to_message(plain, message)
-    except CodecError as exc:  # a model value the API cannot carry: a server bug, not bad input
-        raise TypeError(f"cannot convert to {message.DESCRIPTOR.full_name}: {exc}") from exc
 
 
 def video_facts_to_proto(facts: VideoFacts) -> evidence_pb2.VideoFacts:

@@ -16,12 +16,12 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import disputes
-from disputes import DisputeCase, PolicyPack
+from disputes import DisputeCase, EvidenceSummary, PolicyPack
 from evidence.errors import FailedPrecondition, InvalidInput, NotFound
 from evidence.model import Assessment
 from proofbox.v1 import assessment_pb2, cases_pb2, prediction_pb2, records_pb2
@@ -36,12 +36,13 @@ from .convert import (
     case_from_json,
     case_from_proto,
     case_proto_from_json,
+    evidence_summary_from_proto,
     prediction_to_proto,
 )
 from .ids import check_case_id, check_operation_id, check_sha256, new_result_id
 from .store import CaseRecord, EvidenceRecord, ResultRecord, Store
 
-__all__ = ["CaseRef", "Engine", "Scored"]
+__all__ = ["CaseRef", "Engine", "Scored", "StoredAssessment"]
 
 T = TypeVar("T")
 KIND_NAMES = {
@@ -50,6 +51,7 @@ KIND_NAMES = {
     records_pb2.RESULT_KIND_ASSESSMENT_AND_PREDICTION: "assessment_and_prediction",
 }
 MAX_EVIDENCE_PER_CASE = 1000
+ASSESSMENTS_SCANNED = 50  # newest assessments of a case searched for one of its current evidence
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,15 @@ class CaseRef:
 
 
 @dataclass(frozen=True)
+class StoredAssessment:
+    """A stored assessment a prediction uses: its result id, the evidence it judged, its verdicts."""
+
+    result_id: str
+    evidence_ids: tuple[str, ...]
+    summary: EvidenceSummary
+
+
+@dataclass(frozen=True)
 class Scored:
     """A case resolved for scoring: the validated case and, when stored, its record."""
 
@@ -87,7 +98,7 @@ class Engine:
         self._db_executor = db_executor
         self._cases: OrderedDict[str, DisputeCase] = OrderedDict()  # by content SHA-256
         self._inline: OrderedDict[bytes, Scored] = OrderedDict()  # by request message digest
-        self._predictions: OrderedDict[tuple[str, str, str], prediction_pb2.Prediction] = OrderedDict()
+        self._predictions: OrderedDict[tuple[str, str, str, str], prediction_pb2.Prediction] = OrderedDict()
 
     async def db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a store call: on the database threads, or right here when the store says its calls
@@ -245,6 +256,76 @@ class Engine:
             )
         return assessment, [r.sha256 for r in files]
 
+    async def stored_assessment(
+        self, principal: Principal, ref: CaseRef, scored: Scored
+    ) -> tuple[StoredAssessment | None, records_pb2.EvidenceBasis]:
+        """The latest stored assessment of the case's current evidence (its latest video and all its
+        photos, as AssessEvidence would choose them), made against the same case facts; or why none
+        can be used. Without one, the evidence summary the case carries (if any) stands."""
+        case = scored.case
+        fallback = (
+            records_pb2.EVIDENCE_SOURCE_CASE_SUMMARY
+            if case.evidence is not None
+            else records_pb2.EVIDENCE_SOURCE_NONE
+        )
+        tail = (
+            "; the evidence summary the case carries is used"
+            if case.evidence is not None
+            else "; the prediction has no evidence verdicts"
+        )
+
+        def none(reason: str, why: str) -> tuple[None, records_pb2.EvidenceBasis]:
+            return None, records_pb2.EvidenceBasis(source=fallback, reason=reason, message=why + tail)
+
+        if ref.message is not None:
+            return none("INLINE_CASE", "the case was sent inline, so no stored assessment was looked up")
+        tenant = principal.tenant_id
+        records, _ = await self.db(
+            self.store.list_evidence, tenant, case.case_id, MAX_EVIDENCE_PER_CASE, None
+        )
+        videos = [r.sha256 for r in records if r.kind == "video"]
+        current = {r.sha256 for r in records if r.kind == "photo"} | set(videos[-1:])
+        if not current:
+            return none("NO_EVIDENCE", f"case {case.case_id!r} has no evidence uploaded")
+        found = await self.db(
+            self.store.list_results,
+            tenant,
+            case.case_id,
+            ASSESSMENTS_SCANNED,
+            None,
+            ("assessment", "assessment_and_prediction"),
+        )
+        for record in found:
+            result = records_pb2.Result.FromString(record.payload)
+            if set(result.evidence_ids) != current or not result.HasField("assessment"):
+                continue
+            if result.case_sha256 != scored.sha256:
+                assessed = await self.db(self.store.get_case, tenant, case.case_id, result.case_version)
+                if assessed is None or disputes.evidence_facts(
+                    self._parse_stored(assessed)
+                ) != disputes.evidence_facts(case):
+                    return none(
+                        "CASE_FACTS_CHANGED",
+                        f"the latest assessment of the case's current evidence ({result.result_id}, case "
+                        f"version {result.case_version}) checked it against other case facts than version "
+                        f"{scored.record.version if scored.record else 0} has (tracking number, dates or the "
+                        "claimed problem); assess the evidence again",
+                    )
+            summary = evidence_summary_from_proto(result.assessment)
+            return StoredAssessment(
+                result.result_id, tuple(result.evidence_ids), summary
+            ), records_pb2.EvidenceBasis(
+                source=records_pb2.EVIDENCE_SOURCE_STORED_ASSESSMENT,
+                assessment_result_id=result.result_id,
+                message=f"the evidence verdicts of assessment {result.result_id}, the latest of the case's "
+                "current evidence, were used",
+            )
+        return none(
+            "NOT_ASSESSED",
+            f"no stored assessment of case {case.case_id!r}'s current evidence ({len(current)} file(s)); "
+            "assess it with AssessEvidence or AssessAndPredict",
+        )
+
     # --- prediction ----------------------------------------------------------------------------
 
     @staticmethod
@@ -299,11 +380,20 @@ class Engine:
             if selection is not None:
                 assessment, used = await self.assess(scored, selection, token, timeout_s=timeout_s, wait=wait)
             prediction: prediction_pb2.Prediction | None = None
+            basis: records_pb2.EvidenceBasis | None = None
             if predict:
                 assert pack is not None
                 if token:
                     board.update(token, stage="predicting", fraction=0.99)
-                prediction = self._predict(scored, pack, at, assessment)
+                stored: StoredAssessment | None = None
+                if assessment is not None:
+                    basis = records_pb2.EvidenceBasis(
+                        source=records_pb2.EVIDENCE_SOURCE_ASSESSED_HERE,
+                        message="the assessment made by this request (in this result) decided the evidence verdicts",
+                    )
+                else:
+                    stored, basis = await self.stored_assessment(principal, ref, scored)
+                prediction = self._predict(scored, pack, at, assessment, stored)
             kind = (
                 records_pb2.RESULT_KIND_ASSESSMENT_AND_PREDICTION
                 if assess and predict
@@ -320,9 +410,11 @@ class Engine:
                 analyser_version=assessment.analyser_version if assessment else "",
                 policy_pack_version=prediction.pack_version if prediction else "",
                 server_version=__version__,
-                evidence_ids=used,
+                evidence_ids=used or (list(stored.evidence_ids) if stored else []),
                 operation_id=operation_id,
             )
+            if basis is not None:
+                result.evidence_basis.CopyFrom(basis)
             result.created_at.FromDatetime(datetime.now(UTC))
             if assessment is not None:
                 result.assessment.CopyFrom(assessment_to_proto(assessment))
@@ -339,20 +431,26 @@ class Engine:
         return without_keyframe_bytes(result)
 
     def _predict(
-        self, scored: Scored, pack: PolicyPack, at: datetime | None, assessment: Assessment | None
+        self,
+        scored: Scored,
+        pack: PolicyPack,
+        at: datetime | None,
+        assessment: Assessment | None,
+        stored: StoredAssessment | None = None,
     ) -> prediction_pb2.Prediction:
-        """``disputes.predict`` as a message. Without an assessment, and with a fixed evaluation time
-        (``at`` or the case's ``as_of``), prediction is a pure function of (case, time, pack), so
-        repeated requests reuse the first answer."""
+        """``disputes.predict`` as a message. Without a fresh assessment, and with a fixed evaluation
+        time (``at`` or the case's ``as_of``), prediction is a pure function of (case, time, pack,
+        stored assessment used), so repeated requests reuse the first answer."""
         when = at or scored.case.as_of
         key = (
-            (scored.sha256, when.isoformat(), pack.version)
+            (scored.sha256, when.isoformat(), pack.version, stored.result_id if stored else "")
             if when is not None and assessment is None
             else None
         )
         if key is not None and (cached := self._predictions.get(key)) is not None:
             return cached
-        message = prediction_to_proto(disputes.predict(scored.case, pack, at=at, assessment=assessment))
+        case = scored.case if stored is None else replace(scored.case, evidence=stored.summary)
+        message = prediction_to_proto(disputes.predict(case, pack, at=at, assessment=assessment))
         if key is not None:
             _remember(self._predictions, key, message)
         return message

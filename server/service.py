@@ -21,12 +21,18 @@ import grpc
 import disputes
 from evidence.config import MediaLimits
 from evidence.errors import InvalidInput, NotFound, ProofboxError
-from proofbox.codec import enum_to_plain, message_to_plain
+from proofbox.jsonform import short_enum
 from proofbox.v1 import admin_pb2, admin_pb2_grpc, cases_pb2, records_pb2, service_pb2, service_pb2_grpc
 
 from .auth import ROLES, Authenticator, check_tenant_id, mint_key
 from .blobs import BlobStore
-from .convert import deadline_to_proto, eligibility_to_proto, order_from_proto, timestamp_or_none
+from .convert import (
+    actor_from_proto,
+    deadline_to_proto,
+    eligibility_to_proto,
+    order_from_proto,
+    timestamp_or_none,
+)
 from .edge import current_principal
 from .engine import CaseRef, Engine
 from .errors import status_for
@@ -310,11 +316,11 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
             )
         if not request.HasField("order"):
             raise InvalidInput("is required", field="order")
-        platform_name = enum_to_plain(cases_pb2.Platform.DESCRIPTOR, request.platform)
+        platform_name = short_enum(cases_pb2.Platform.DESCRIPTOR, request.platform)
         if platform_name is None:
             raise InvalidInput(f"{request.platform} is not a known platform", field="platform")
         pack = disputes.load_pack(platform_name, request.policy_pack_version or None)
-        actor = message_to_plain(request.actor) if request.HasField("actor") else None
+        actor = actor_from_proto(request.actor) if request.HasField("actor") else None
         eligibility = disputes.reopen_eligibility(
             order_from_proto(request.order),
             platform_name,

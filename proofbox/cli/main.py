@@ -31,7 +31,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from proofbox.codec import CodecError, plain_to_message
+from proofbox.jsonform import JsonFormError, parse
 from proofbox.v1 import admin_pb2, cases_pb2, evidence_pb2, service_pb2
 
 from . import render
@@ -217,9 +217,10 @@ def _read_json(path: Path) -> Any:
 
 
 def _message(data: Any, message: Message, path: Path, what: str) -> Any:
+    """``data`` read into ``message`` (the proto JSON mapping, either spelling of names)."""
     try:
-        return plain_to_message(data, message)
-    except CodecError as exc:
+        return parse(data, message)
+    except JsonFormError as exc:
         raise CliError(f"{path}: {what} field {exc.field or '(top level)'}: {exc.reason}") from None
 
 

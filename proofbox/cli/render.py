@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from proofbox.codec import enum_prefix
+from proofbox.jsonform import enum_prefix
 from proofbox.v1 import admin_pb2, assessment_pb2, cases_pb2, evidence_pb2, prediction_pb2, records_pb2
 
 __all__ = [
@@ -72,6 +72,11 @@ def render_result(console: Console, result: records_pb2.Result) -> None:
         _render_assessment(console, result.assessment)
     if result.HasField("prediction"):
         _render_prediction(console, result.prediction)
+    if result.HasField("evidence_basis"):
+        basis = result.evidence_basis
+        used = f"assessment {basis.assessment_result_id}" if basis.assessment_result_id else ""
+        reason = f" [{basis.reason}]" if basis.reason else ""
+        console.print(f"  evidence: {used or basis.message}{reason}", style="dim", soft_wrap=True)
 
 
 def _render_assessment(console: Console, assessment: assessment_pb2.Assessment) -> None:

@@ -13,6 +13,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from proofbox.jsonform import parse, to_dict
+from proofbox.v1 import cases_pb2
+
 __all__ = ["SAMPLE_CASE", "write_sample"]
 
 TRACKING = "SF1234567890123"
@@ -75,5 +78,6 @@ def write_sample(directory: Path) -> dict[str, Path]:
         stdin=subprocess.DEVNULL,
     )
     case = directory / "case.json"
-    case.write_text(json.dumps(SAMPLE_CASE, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    message = parse(SAMPLE_CASE, cases_pb2.DisputeCase())  # written in the canonical proto JSON mapping
+    case.write_text(json.dumps(to_dict(message), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return {"video": video, "photo": photo, "case": case}

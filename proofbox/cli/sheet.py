@@ -14,7 +14,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from proofbox.codec import enum_prefix
+from proofbox.jsonform import enum_prefix
 from proofbox.v1 import assessment_pb2, records_pb2
 
 __all__ = ["contact_sheet", "frame_labels"]

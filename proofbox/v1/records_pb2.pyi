@@ -51,6 +51,38 @@ RESULT_KIND_ASSESSMENT_AND_PREDICTION: ResultKind.ValueType  # 3
 """An assessment of the evidence and the prediction that used it."""
 Global___ResultKind: _TypeAlias = ResultKind  # noqa: Y015
 
+class _EvidenceSource:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _EvidenceSourceEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_EvidenceSource.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    EVIDENCE_SOURCE_UNSPECIFIED: _EvidenceSource.ValueType  # 0
+    """Not set (the result holds no prediction)."""
+    EVIDENCE_SOURCE_ASSESSED_HERE: _EvidenceSource.ValueType  # 1
+    """The assessment made by the same request, held in the same result."""
+    EVIDENCE_SOURCE_STORED_ASSESSMENT: _EvidenceSource.ValueType  # 2
+    """The latest stored assessment of the case's current evidence (see assessment_result_id)."""
+    EVIDENCE_SOURCE_CASE_SUMMARY: _EvidenceSource.ValueType  # 3
+    """The evidence summary the case itself carries; no stored assessment was used (see reason)."""
+    EVIDENCE_SOURCE_NONE: _EvidenceSource.ValueType  # 4
+    """No evidence verdicts at all: the case carries none and no stored assessment was used (see reason)."""
+
+class EvidenceSource(_EvidenceSource, metaclass=_EvidenceSourceEnumTypeWrapper):
+    """Where the evidence verdicts a prediction used came from."""
+
+EVIDENCE_SOURCE_UNSPECIFIED: EvidenceSource.ValueType  # 0
+"""Not set (the result holds no prediction)."""
+EVIDENCE_SOURCE_ASSESSED_HERE: EvidenceSource.ValueType  # 1
+"""The assessment made by the same request, held in the same result."""
+EVIDENCE_SOURCE_STORED_ASSESSMENT: EvidenceSource.ValueType  # 2
+"""The latest stored assessment of the case's current evidence (see assessment_result_id)."""
+EVIDENCE_SOURCE_CASE_SUMMARY: EvidenceSource.ValueType  # 3
+"""The evidence summary the case itself carries; no stored assessment was used (see reason)."""
+EVIDENCE_SOURCE_NONE: EvidenceSource.ValueType  # 4
+"""No evidence verdicts at all: the case carries none and no stored assessment was used (see reason)."""
+Global___EvidenceSource: _TypeAlias = EvidenceSource  # noqa: Y015
+
 @_typing.final
 class StoredCase(_message.Message):
     """A case as stored: every distinct content of a case id is a new version."""
@@ -108,6 +140,7 @@ class Result(_message.Message):
     ASSESSMENT_FIELD_NUMBER: _builtins.int
     PREDICTION_FIELD_NUMBER: _builtins.int
     OPERATION_ID_FIELD_NUMBER: _builtins.int
+    EVIDENCE_BASIS_FIELD_NUMBER: _builtins.int
     result_id: _builtins.str
     """Stable id, e.g. "res_019aab2f3c1d7e0c4b...": ids sort by creation time."""
     kind: Global___ResultKind.ValueType
@@ -142,6 +175,10 @@ class Result(_message.Message):
     def prediction(self) -> _prediction_pb2.Prediction:
         """The prediction, for PREDICTION and ASSESSMENT_AND_PREDICTION."""
 
+    @_builtins.property
+    def evidence_basis(self) -> Global___EvidenceBasis:
+        """For a prediction: where its evidence verdicts came from (which assessment, or why none)."""
+
     def __init__(
         self,
         *,
@@ -158,14 +195,53 @@ class Result(_message.Message):
         assessment: _assessment_pb2.Assessment | None = ...,
         prediction: _prediction_pb2.Prediction | None = ...,
         operation_id: _builtins.str = ...,
+        evidence_basis: Global___EvidenceBasis | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "created_at", b"created_at", "prediction", b"prediction"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "created_at", b"created_at", "evidence_basis", b"evidence_basis", "prediction", b"prediction"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["analyser_version", b"analyser_version", "assessment", b"assessment", "case_id", b"case_id", "case_sha256", b"case_sha256", "case_version", b"case_version", "created_at", b"created_at", "evidence_ids", b"evidence_ids", "kind", b"kind", "operation_id", b"operation_id", "policy_pack_version", b"policy_pack_version", "prediction", b"prediction", "result_id", b"result_id", "server_version", b"server_version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analyser_version", b"analyser_version", "assessment", b"assessment", "case_id", b"case_id", "case_sha256", b"case_sha256", "case_version", b"case_version", "created_at", b"created_at", "evidence_basis", b"evidence_basis", "evidence_ids", b"evidence_ids", "kind", b"kind", "operation_id", b"operation_id", "policy_pack_version", b"policy_pack_version", "prediction", b"prediction", "result_id", b"result_id", "server_version", b"server_version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Result: _TypeAlias = Result  # noqa: Y015
+
+@_typing.final
+class EvidenceBasis(_message.Message):
+    """Which assessment a prediction used, or why it used none."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SOURCE_FIELD_NUMBER: _builtins.int
+    ASSESSMENT_RESULT_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    source: Global___EvidenceSource.ValueType
+    """Where the verdicts came from."""
+    assessment_result_id: _builtins.str
+    """The stored result (ASSESSMENT or ASSESSMENT_AND_PREDICTION) whose assessment was used."""
+    reason: _builtins.str
+    """Why no stored assessment was used, as a stable code: "INLINE_CASE" (the case was sent inline),
+    "NO_EVIDENCE" (none uploaded for the case), "NOT_ASSESSED" (no assessment of exactly the case's
+    current evidence: assess it), "CASE_FACTS_CHANGED" (the case facts the evidence is checked
+    against changed since: assess again); empty when one was used.
+    """
+    message: _builtins.str
+    """The same for people."""
+    def __init__(
+        self,
+        *,
+        source: Global___EvidenceSource.ValueType = ...,
+        assessment_result_id: _builtins.str = ...,
+        reason: _builtins.str = ...,
+        message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assessment_result_id", b"assessment_result_id", "message", b"message", "reason", b"reason", "source", b"source"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___EvidenceBasis: _TypeAlias = EvidenceBasis  # noqa: Y015
 
 @_typing.final
 class Problem(_message.Message):

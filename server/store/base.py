@@ -166,9 +166,15 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def list_results(
-        self, tenant_id: str, case_id: str | None, limit: int, before: str | None = None
+        self,
+        tenant_id: str,
+        case_id: str | None,
+        limit: int,
+        before: str | None = None,
+        kinds: tuple[str, ...] = (),
     ) -> list[ResultRecord]:
-        """Newest first (result ids sort by time), strictly before the ``before`` id when given."""
+        """Newest first (result ids sort by time), strictly before the ``before`` id when given,
+        only of the given ``kinds`` when any are given."""
 
 
 _KEY_COLUMNS = "key_id, tenant_id, role, key_hash, description, created_at, revoked_at"
@@ -492,7 +498,12 @@ class SqlStore(Store):
         return _result(row) if row else None
 
     def list_results(
-        self, tenant_id: str, case_id: str | None, limit: int, before: str | None = None
+        self,
+        tenant_id: str,
+        case_id: str | None,
+        limit: int,
+        before: str | None = None,
+        kinds: tuple[str, ...] = (),
     ) -> list[ResultRecord]:
         columns = _RESULT_COLUMNS.replace("keyframes", "NULL")
         query = f"SELECT {columns} FROM results WHERE tenant_id = ?"
@@ -500,6 +511,9 @@ class SqlStore(Store):
         if case_id:
             query += " AND case_id = ?"
             params.append(case_id)
+        if kinds:
+            query += f" AND kind IN ({', '.join('?' for _ in kinds)})"
+            params.extend(kinds)
         if before:
             query += " AND result_id < ?"
             params.append(before)

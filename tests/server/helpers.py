@@ -19,7 +19,7 @@ from typing import Any
 
 import grpc
 
-from proofbox.codec import plain_to_message
+from proofbox.jsonform import parse
 from proofbox.v1 import admin_pb2, admin_pb2_grpc, cases_pb2, evidence_pb2, service_pb2, service_pb2_grpc
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,7 +69,7 @@ def case_dict(case_id: str = "case-1", **patch: Any) -> dict[str, Any]:
 
 
 def case_message(case_id: str = "case-1", **patch: Any) -> cases_pb2.DisputeCase:
-    return plain_to_message(case_dict(case_id, **patch), cases_pb2.DisputeCase())
+    return parse(case_dict(case_id, **patch), cases_pb2.DisputeCase())
 
 
 class Client:

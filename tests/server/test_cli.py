@@ -12,6 +12,8 @@ from PIL import Image
 
 from proofbox.cli.main import main
 from proofbox.cli.sample import SAMPLE_CASE
+from proofbox.jsonform import parse
+from proofbox.v1 import cases_pb2
 
 from .helpers import ServerProcess
 
@@ -45,7 +47,9 @@ def run(server: ServerProcess, capsys: pytest.CaptureFixture[str]) -> Iterator[R
 
 
 def test_walkthrough_sample_assess_show(run: Run, sample: dict[str, Path], tmp_path: Path) -> None:
-    assert json.loads(sample["case"].read_text()) == SAMPLE_CASE
+    written = parse(json.loads(sample["case"].read_text()), cases_pb2.DisputeCase())
+    assert written == parse(SAMPLE_CASE, cases_pb2.DisputeCase())
+    assert json.loads(sample["case"].read_text())["platform"] == "PLATFORM_TMALL"  # canonical proto JSON
     code, out, err = run(
         "assess",
         "--case",
@@ -57,6 +61,8 @@ def test_walkthrough_sample_assess_show(run: Run, sample: dict[str, Path], tmp_p
     )
     assert code == 0, err
     assert out.count("PASS") == 4 and "merchant favored" in out and "CONSISTENCY_WAYBILL_MATCH" in out
+    first_id = out.split()[0]
+    assert first_id.startswith("res_") and len(first_id) == 36  # printed in full, so it can be copied
     assert "uploaded" in err
     code, out, err = run("assess", "--case", str(sample["case"]), "--video", str(sample["video"]), "--json")
     assert code == 0, err
@@ -64,6 +70,18 @@ def test_walkthrough_sample_assess_show(run: Run, sample: dict[str, Path], tmp_p
     assert [e["verdict"] for e in result["assessment"]["elements"]] == ["VERDICT_PASS"] * 4
     assert result["prediction"]["outcome"] == "OUTCOME_MERCHANT_FAVORED"
     assert "uploaded" not in err  # the server already had these bytes: nothing was sent again
+
+    # the walkthrough's next step: a prediction by case id gives the same answer and names the assessment
+    code, out, err = run("predict", "--case-id", SAMPLE_CASE["case_id"], "--json")
+    assert code == 0, err
+    again = json.loads(out)["result"]
+    assert again["prediction"]["outcome"] == result["prediction"]["outcome"] == "OUTCOME_MERCHANT_FAVORED"
+    assert again["prediction"]["merchant_probability"] == result["prediction"]["merchant_probability"]
+    assert again["evidence_basis"]["source"] == "EVIDENCE_SOURCE_STORED_ASSESSMENT"
+    # the first assess judged the case's current evidence (video and photo); the second the video only
+    assert again["evidence_basis"]["assessment_result_id"] == first_id != result["result_id"]
+    code, out, err = run("predict", "--case-id", SAMPLE_CASE["case_id"])
+    assert code == 0 and "merchant favored" in out and first_id in out
 
     sheet = tmp_path / "sheet.png"
     code, out, err = run("show", result["result_id"], "--sheet", str(sheet))

@@ -19,6 +19,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.message import Message
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,7 +41,7 @@ from evidence.model import (
     Verdict,
     VideoFacts,
 )
-from proofbox.codec import CodecError, enum_prefix, message_to_plain, plain_to_message
+from proofbox.jsonform import JsonFormError, enum_prefix, parse, short_enum
 from proofbox.v1 import assessment_pb2, cases_pb2, prediction_pb2
 from server import convert
 from server.errors import DeadlineExceeded, StoreUnavailable, status_for
@@ -149,6 +150,37 @@ def _check_enum(cls: type[Enum], descriptor: Any) -> None:
 
 
 CASES = generate_cases(120, seed=4)
+
+
+def plain_to_message(data: dict[str, Any], message: Any) -> Any:
+    return parse(data, message)
+
+
+def message_to_plain(message: Message) -> dict[str, Any]:
+    """The fields that are set, in the Python models' conventions (a reading aid for the checks
+    below, independent of the code under test): short enum values, ISO times, no UNSPECIFIED."""
+    out: dict[str, Any] = {}
+
+    def one(fd: Any, v: Any) -> Any:
+        if fd.enum_type is not None:
+            return short_enum(fd.enum_type, v)
+        if fd.message_type is not None and fd.message_type.full_name == "google.protobuf.Timestamp":
+            return v.ToDatetime(tzinfo=UTC).isoformat()
+        if fd.message_type is not None:
+            return message_to_plain(v)
+        return v
+
+    for fd, value in message.ListFields():
+        if fd.message_type is not None and fd.message_type.GetOptions().map_entry:
+            value_fd = fd.message_type.fields_by_name["value"]
+            out[fd.name] = {
+                k: message_to_plain(v) if value_fd.message_type is not None else v for k, v in value.items()
+            }
+        elif fd.is_repeated:
+            out[fd.name] = [x for x in (one(fd, v) for v in value) if x is not None]
+        elif (plain := one(fd, value)) is not None:
+            out[fd.name] = plain
+    return out
 
 
 def test_cases_round_trip_through_the_message() -> None:
@@ -268,19 +300,22 @@ def test_assessment_converts_losslessly() -> None:
     assert message.elements[1].findings[0].severity == assessment_pb2.SEVERITY_FAILURE
 
 
-def test_codec_names_the_offending_field() -> None:
-    with pytest.raises(CodecError) as info:
+def test_json_errors_name_the_offending_field() -> None:
+    with pytest.raises(JsonFormError) as info:
         plain_to_message({"order": {"amout": "1.00"}}, cases_pb2.DisputeCase())
     assert info.value.field == "order.amout"
-    with pytest.raises(CodecError) as info:
+    with pytest.raises(JsonFormError) as info:
         plain_to_message({"platform": "jd"}, cases_pb2.DisputeCase())
     assert info.value.field == "platform" and "tmall" in str(info.value)
-    with pytest.raises(CodecError) as info:
+    with pytest.raises(JsonFormError) as info:
         plain_to_message({"timeline": {"requested_at": "2024-11-10T10:00:00"}}, cases_pb2.DisputeCase())
     assert info.value.field == "timeline.requested_at" and "UTC offset" in str(info.value)
-    with pytest.raises(CodecError) as info:
+    with pytest.raises(JsonFormError) as info:
         plain_to_message({"order": {"guarantees": ["damage_reship", 3.5]}}, cases_pb2.DisputeCase())
     assert info.value.field == "order.guarantees[1]"
+    with pytest.raises(JsonFormError) as info:
+        plain_to_message({"order": {"afterSalesRequests": "many"}}, cases_pb2.DisputeCase())
+    assert info.value.field == "order.afterSalesRequests"
 
 
 def test_unspecified_means_absent_so_python_defaults_apply() -> None:

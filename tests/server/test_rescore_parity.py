@@ -16,7 +16,7 @@ import pytest
 
 from disputes.synthetic import generate_cases
 from evidence.media.synthetic import UnboxingSpec
-from proofbox.codec import CodecError, plain_to_message
+from proofbox.jsonform import JsonFormError, parse
 from proofbox.v1 import cases_pb2, prediction_pb2, service_pb2
 from tests.batch.test_batch import SWAP_CASE
 from tests.conftest import REPO, VideoFactory
@@ -132,8 +132,8 @@ def test_score_cases_stream_matches_the_cli(archive: Path, tmp_path: Path, serve
             for e in record.get("evidence", [])
         ]
         try:
-            case = plain_to_message(record["case"], cases_pb2.DisputeCase())
-        except CodecError as exc:  # an enum value the contract lacks: the client cannot even send it
+            case = parse(record["case"], cases_pb2.DisputeCase())
+        except JsonFormError as exc:  # an enum value the contract lacks: the client cannot even send it
             assert f"case.{exc.field}" == cli[record["record_id"]]["error"]["field"] == "case.claim.reason"
             continue
         requests.append(
