@@ -25,7 +25,19 @@ DEFAULT_SERVER = "127.0.0.1:50051"
 
 
 class CliError(Exception):
-    """A problem on this side (a missing file, no key); the CLI prints it and exits with 2."""
+    """A problem on this side (a missing file, no key); the CLI prints it and exits with 2.
+
+    ``code`` is a stable code for scripts (``--json`` prints it): ``LOCAL_ERROR`` by default,
+    ``INVALID_ARGUMENT`` for a JSON file that does not fit its message (with ``field``).
+    """
+
+    def __init__(self, message: str, *, code: str = "LOCAL_ERROR", field: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+    def to_json(self) -> dict[str, str]:
+        return {"status": "LOCAL", "code": self.code, "message": str(self), "field": self.field}
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,16 @@ class ServerError(Exception):
             field=trailers.get("proofbox-error-field", ""),
             request_id=trailers.get("x-request-id", ""),
         )
+
+    def to_json(self) -> dict[str, str]:
+        """What ``--json`` prints on stderr: the gRPC status, proofbox's stable code and the rest."""
+        return {
+            "status": self.code,
+            "code": self.error_code or self.code,
+            "message": self.message,
+            "field": self.field,
+            "request_id": self.request_id,
+        }
 
     def __str__(self) -> str:
         extra = [f"code {self.error_code}" if self.error_code and self.error_code != self.code else ""]

@@ -108,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Unboxing-video evidence checks and dispute-outcome prediction (Tmall, Taobao, Douyin).",
         parents=[common],
     )
+    parser.add_argument("--version", action="version", version=version_text())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", parents=[common], help="run the server (embedded defaults)")
@@ -213,7 +214,7 @@ def _read_json(path: Path) -> Any:
     except OSError as exc:
         raise CliError(f"cannot read {path}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
-        raise CliError(f"{path} is not valid JSON: {exc}") from None
+        raise CliError(f"{path} is not valid JSON: {exc}", code="INVALID_JSON") from None
 
 
 def _message(data: Any, message: Message, path: Path, what: str) -> Any:
@@ -221,7 +222,11 @@ def _message(data: Any, message: Message, path: Path, what: str) -> Any:
     try:
         return parse(data, message)
     except JsonFormError as exc:
-        raise CliError(f"{path}: {what} field {exc.field or '(top level)'}: {exc.reason}") from None
+        raise CliError(
+            f"{path}: {what} field {exc.field or '(top level)'}: {exc.reason}",
+            code="INVALID_ARGUMENT",
+            field=exc.field,
+        ) from None
 
 
 def _case_message(path: Path) -> cases_pb2.DisputeCase:
@@ -306,14 +311,12 @@ class Cli:
             stored = self.conn.evidence(sha)
             if stored is not None:
                 if not self.json:
-                    self.err.print(
-                        f"{path.name}: already on the server (evidence {sha[:12]}…), not uploading"
-                    )
+                    self.err.print(f"{path.name}: already on the server (evidence {sha}), not uploading")
                 return stored
             progress.reset(task, total=size, description=f"uploading {path.name}")
             response = self.conn.upload(path, case_id, KINDS[kind], sha, lambda n: progress.advance(task, n))
         if not self.json:
-            self.err.print(f"{path.name}: uploaded ({size / 1e6:.1f} MB, evidence {sha[:12]}…)")
+            self.err.print(f"{path.name}: uploaded ({size / 1e6:.1f} MB, evidence {sha})", soft_wrap=True)
         return response.evidence
 
     def wait_with_progress(self, method: Any, request: Any, operation_id: str) -> Any:
@@ -591,6 +594,21 @@ COMMANDS: dict[str, Callable[[Cli], int]] = {
 }
 
 
+def version_text() -> str:
+    """``proofbox --version``: this package, the API it speaks, and the gRPC runtime under it."""
+    from google.protobuf import __version__ as protobuf_version
+
+    from proofbox import __version__
+
+    return f"proofbox {__version__} (API proofbox.v1; grpcio {grpc.__version__}, protobuf {protobuf_version})"
+
+
+def _json_error(err: Console, error: ServerError | CliError) -> None:
+    """``--json``: the error as one JSON object on stderr, for scripts."""
+    err.file.write(json.dumps({"error": error.to_json()}, ensure_ascii=False) + "\n")
+    err.file.flush()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # piped output (files, ticket systems) gets wide tables instead of rich's default 80 columns
@@ -600,10 +618,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](cli)
     except ServerError as exc:
+        if cli.json:
+            _json_error(err, exc)
+            return 1
         detail = f"{exc}" + (f"\n  field: {exc.field}" if exc.field else "")
         err.print(Text.assemble(("error ", "bold red"), detail), soft_wrap=True, highlight=False)
         return 1
     except CliError as exc:
+        if cli.json:
+            _json_error(err, exc)
+            return 2
         err.print(Text.assemble(("error ", "bold red"), str(exc)), soft_wrap=True, highlight=False)
         return 2
     except KeyboardInterrupt:

@@ -32,6 +32,7 @@ __all__ = [
 ]
 
 ZONE = ZoneInfo("Asia/Shanghai")
+RESULT_ID_WIDTH = 36  # "res_" + 32 hex digits
 VERDICT_STYLE = {"PASS": "bold green", "FAIL": "bold red", "INCONCLUSIVE": "bold yellow"}
 OUTCOME_STYLE = {"MERCHANT_FAVORED": "bold green", "BUYER_FAVORED": "bold red", "NEEDS_REVIEW": "bold yellow"}
 SEVERITY_MARK = {"FAILURE": "[red]✗[/red]", "WARNING": "[yellow]![/yellow]", "INFO": "[green]✓[/green]"}
@@ -196,7 +197,7 @@ def render_case(console: Console, stored: records_pb2.StoredCase) -> None:
     case = stored.case
     console.print(
         f"[bold]{case.case_id}[/bold] v{stored.version} ({_name(cases_pb2.Platform, case.platform).lower()}), "
-        f"stored {when(stored.created_at)}  [dim]sha256 {stored.content_sha256[:16]}…[/dim]"
+        f"stored {when(stored.created_at)}  [dim]sha256 {stored.content_sha256}[/dim]"
     )
     console.print(
         f"  order {case.order.order_id}: {case.order.amount} {case.order.currency or 'CNY'}; claim "
@@ -232,7 +233,10 @@ def render_evidence(console: Console, evidence: evidence_pb2.Evidence, created: 
 
 def render_results(console: Console, results: Iterable[records_pb2.Result]) -> None:
     table = Table(title="Results (newest first)", title_justify="left")
-    for column in ("result", "case", "kind", "created", "outcome", "verdicts", "policy"):
+    # ids are never cut: a person copies them into `proofbox show`; other columns wrap instead
+    table.add_column("result", no_wrap=True, min_width=RESULT_ID_WIDTH)
+    table.add_column("case", overflow="fold")
+    for column in ("kind", "created", "outcome", "verdicts", "policy"):
         table.add_column(column)
     for r in results:
         outcome = _name(prediction_pb2.Outcome, r.prediction.outcome) if r.HasField("prediction") else "-"
@@ -255,7 +259,9 @@ def render_results(console: Console, results: Iterable[records_pb2.Result]) -> N
 
 def render_keys(console: Console, keys: Iterable[admin_pb2.ApiKey]) -> None:
     table = Table(title="API keys", title_justify="left")
-    for column in ("key id", "tenant", "role", "created", "revoked", "description"):
+    table.add_column("key id", no_wrap=True)
+    table.add_column("tenant", overflow="fold")
+    for column in ("role", "created", "revoked", "description"):
         table.add_column(column)
     for k in keys:
         table.add_row(

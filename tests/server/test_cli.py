@@ -138,6 +138,47 @@ def test_errors_exit_non_zero_with_the_servers_message(
     code, _, err = run("case", "put", str(typo))
     assert code == 2 and "platfrom" in err  # caught before anything is sent
 
+    # --json: errors as one JSON object on stderr, with the status and proofbox's stable code
+    code, out, err = run("case", "put", str(broken), "--json")
+    error = json.loads(err)["error"]
+    assert code == 1 and out == ""
+    assert error["status"] == "INVALID_ARGUMENT" and error["code"] == "INVALID_ARGUMENT"
+    assert error["field"] == "case.timeline.return_signed_at" and error["request_id"].startswith("req_")
+    code, _, err = run("case", "get", "no-such-case", "--json")
+    assert code == 1 and json.loads(err)["error"]["status"] == "NOT_FOUND"
+    code, _, err = run("case", "put", str(typo), "--json")
+    error = json.loads(err)["error"]
+    assert code == 2 and error == {
+        "status": "LOCAL",
+        "code": "INVALID_ARGUMENT",
+        "message": error["message"],
+        "field": "platfrom",
+    }
+
+
+def test_version_and_ids_in_full(capsys: pytest.CaptureFixture[str]) -> None:
+    import io
+
+    from rich.console import Console
+
+    from proofbox import __version__
+    from proofbox.cli import render
+    from proofbox.v1 import records_pb2
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith(f"proofbox {__version__} (API proofbox.v1; grpcio ")
+    ids = ["res_019ad3c5a2f00000" + f"{i:016x}" for i in range(3)]
+    results = [
+        records_pb2.Result(result_id=r, case_id="TM-2026-000123-return-refund-dispute", case_version=2)
+        for r in ids
+    ]
+    for width in (80, 100):  # a terminal of 80 or 100 columns
+        out = io.StringIO()
+        render.render_results(Console(file=out, width=width), results)
+        assert all(r in out.getvalue() for r in ids), out.getvalue()
+
 
 def test_key_discovery_and_config_errors(
     server: ServerProcess, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
