@@ -57,7 +57,7 @@ class Started:
 class ProofboxServer:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        self.metrics = Metrics()
+        self.metrics = Metrics(build_info())
         self.store: Store | None = None
         self.pool: AnalysisPool | None = None
         self.server: grpc.aio.Server | None = None
@@ -66,6 +66,7 @@ class ProofboxServer:
         self._io = ThreadPoolExecutor(max(4, config.workers), thread_name_prefix="io")
         self.started: Started | None = None
         self._grpc_started = False
+        self._watch: asyncio.Future[None] | None = None
 
     async def start(self) -> Started:
         """Start serving; on failure, release whatever was already started and re-raise."""
@@ -105,7 +106,17 @@ class ProofboxServer:
             ("grpc.max_receive_message_length", cfg.max_message_bytes),
             ("grpc.max_send_message_length", cfg.max_message_bytes * 4),
             ("grpc.so_reuseport", 0),
+            # keepalive (docs/api.md): clients may ping every 30 s, even between calls; the server
+            # pings idle connections itself so a vanished client is noticed during a long analysis
+            ("grpc.http2.min_ping_interval_without_data_ms", 30_000),
+            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.http2.max_ping_strikes", 2),
         ]
+        if cfg.keepalive_s > 0:
+            options += [
+                ("grpc.keepalive_time_ms", int(cfg.keepalive_s * 1000)),
+                ("grpc.keepalive_timeout_ms", 20_000),
+            ]
         self.server = server = grpc.aio.server(
             interceptors=[EdgeInterceptor(auth, self.metrics, verify)],  # type: ignore[arg-type]
             options=options,
@@ -137,8 +148,8 @@ class ProofboxServer:
         await loop.run_in_executor(self._io, pool.warm_up)  # after binding: a busy port fails fast
         await server.start()
         self._grpc_started = True
-        for name in ("", *SERVICE_NAMES):
-            await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        await self._set_health(True)
+        self._watch = asyncio.ensure_future(self._watch_store(store, cfg.health_interval_s))
         metrics_port = (
             self.metrics.serve(cfg.host, cfg.metrics_port) if cfg.metrics_port is not None else None
         )
@@ -164,10 +175,40 @@ class ProofboxServer:
             log_event(f"local admin API key file: {key_file}", key_file=str(key_file))
         return self.started
 
+    async def _set_health(self, up: bool) -> None:
+        status = health_pb2.HealthCheckResponse.SERVING if up else health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ("", *SERVICE_NAMES):
+            await self.health.set(name, status)
+        self.metrics.store_up.set(1 if up else 0)
+
+    async def _watch_store(self, store: Store, interval_s: float) -> None:
+        """Probe the database every ``interval_s``: NOT_SERVING while it does not answer, SERVING again
+        when it does (load balancers and Kubernetes take the instance out meanwhile)."""
+        loop = asyncio.get_running_loop()
+        up = True
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                await loop.run_in_executor(self._db, store.ping)
+                now_up, problem = True, ""
+            except ProofboxError as exc:
+                now_up, problem = False, str(exc)
+            if now_up != up:
+                up = now_up
+                await self._set_health(up)
+                if up:
+                    log_event("database reachable again: health SERVING")
+                else:
+                    log_event(
+                        "database unreachable: health NOT_SERVING", level=logging.ERROR, problem=problem
+                    )
+
     async def stop(self, grace: float | None = None) -> None:
         """Stop serving: NOT_SERVING first, then finish calls within ``grace``, then stop the rest."""
         grace = self.config.grace_s if grace is None else grace
         log_event("shutting down", grace_s=grace)
+        if self._watch is not None:
+            self._watch.cancel()
         await self.health.enter_graceful_shutdown()
         if self.server is not None and self._grpc_started:
             await self.server.stop(grace)
@@ -183,6 +224,24 @@ class ProofboxServer:
     async def wait(self) -> None:
         assert self.server is not None
         await self.server.wait_for_termination()
+
+
+def build_info() -> dict[str, str]:
+    """The labels of ``proofbox_build_info``: what is running."""
+    import platform
+
+    from google.protobuf import __version__ as protobuf_version
+
+    import evidence
+
+    return {
+        "version": __version__,
+        "api": "proofbox.v1",
+        "analyser_version": evidence.__version__,
+        "grpcio": grpc.__version__,
+        "protobuf": protobuf_version,
+        "python": platform.python_version(),
+    }
 
 
 def _safe_url(url: str) -> str:

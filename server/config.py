@@ -85,6 +85,11 @@ class ServerConfig:
     """ScoreCases reads at most this many requests ahead of the response it is waiting for."""
     key_cache_s: float = 30.0
     """Verified API keys are cached this long (a revoked key stops working within this time)."""
+    health_interval_s: float = 5.0
+    """How often the database is probed; health is NOT_SERVING while it does not answer."""
+    keepalive_s: float = 60.0
+    """The server pings idle connections this often (and allows clients to ping every 30 s), so a
+    dead peer is noticed during analyses that run for minutes; 0 turns server pings off."""
 
     def __post_init__(self) -> None:
         host, _, port = self.listen.rpartition(":")
@@ -93,11 +98,12 @@ class ServerConfig:
         for name in ("workers", "store_threads", "score_window"):
             if getattr(self, name) < 1:
                 raise InvalidInput("must be at least 1", field=name)
-        for name in ("queue_size", "min_free_bytes", "grace_s", "key_cache_s"):
+        for name in ("queue_size", "min_free_bytes", "grace_s", "key_cache_s", "keepalive_s"):
             if getattr(self, name) < 0:
                 raise InvalidInput("must not be negative", field=name)
-        if self.analysis_timeout_s <= 0:
-            raise InvalidInput("must be positive", field="analysis_timeout_s")
+        for name in ("analysis_timeout_s", "health_interval_s"):
+            if getattr(self, name) <= 0:
+                raise InvalidInput("must be positive", field=name)
         if self.max_upload_bytes < 1:
             raise InvalidInput("must be at least 1 byte", field="max_upload_bytes")
         if self.max_message_bytes < 5 * MIB:

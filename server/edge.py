@@ -13,28 +13,32 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, NoReturn
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from evidence.errors import InvalidInput, ProofboxError
+from evidence.errors import InvalidInput, ProofboxError, ResourceExhausted
 
 from .auth import Authenticator, Principal, key_from_metadata, require_role
 from .errors import status_for
 from .ids import new_request_id
-from .logs import REQUEST_ID, TENANT, log_event
-from .metrics import Metrics
+from .logs import REQUEST_ID, TENANT, TRACEPARENT, log_event
+from .metrics import BIDI_STREAM, CLIENT_STREAM, SERVER_STREAM, UNARY, Metrics, RpcSeries
 
 __all__ = ["METHOD_ROLES", "EdgeInterceptor", "current_principal", "use_principal"]
 
 _PRINCIPAL: contextvars.ContextVar[Principal] = contextvars.ContextVar("proofbox_principal")
 PUBLIC_PREFIXES = ("/grpc.health.v1.", "/grpc.reflection.")
 ERROR_DOMAIN = "proofbox.dev"
+DEFAULT_RETRY_S = 5.0
+QUIET_METHODS = frozenset({"GetProgress"})  # logged at debug when they succeed
 
 _SVC = "/proofbox.v1.ProofboxService/"
 _ADMIN = "/proofbox.v1.AdminService/"
@@ -84,6 +88,8 @@ class Call:
     error_code: str = ""
     error: str = ""
     started: float = field(default_factory=time.perf_counter)
+    traceparent: str = ""
+    series: RpcSeries | None = None
 
     @property
     def short_method(self) -> str:
@@ -95,6 +101,10 @@ def _details(call: Call, error: ProofboxError, code: grpc.StatusCode) -> bytes:
         reason=error.code, domain=ERROR_DOMAIN, metadata={"request_id": call.request_id}
     )
     details: list[Any] = [info]
+    if isinstance(error, ResourceExhausted):
+        delay = duration_pb2.Duration()
+        delay.FromTimedelta(timedelta(seconds=retry_delay_s(error)))
+        details.append(error_details_pb2.RetryInfo(retry_delay=delay))
     if isinstance(error, InvalidInput) and error.field:
         info.metadata["field"] = error.field
         violation = error_details_pb2.BadRequest.FieldViolation(field=error.field, description=error.message)
@@ -128,6 +138,7 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
             return handler
         metadata = {k: v for k, v in (handler_call_details.invocation_metadata or ()) if isinstance(v, str)}
         call = Call(method, new_request_id(metadata.get("x-request-id")), "")
+        call.traceparent = valid_traceparent(metadata.get("traceparent"))
         try:
             call.principal = await self._authenticate(method, metadata)
         except ProofboxError as exc:
@@ -147,10 +158,21 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
 
     def _wrap(self, handler: grpc.RpcMethodHandler[Any, Any], call: Call) -> grpc.RpcMethodHandler[Any, Any]:
         h: Any = handler
+        kind = (
+            UNARY
+            if h.unary_unary is not None
+            else CLIENT_STREAM
+            if h.stream_unary is not None
+            else SERVER_STREAM
+            if h.unary_stream is not None
+            else BIDI_STREAM
+        )
+        call.series = series = self.metrics.rpc(kind, call.method)
         if h.unary_unary is not None:
             inner_uu = h.unary_unary
 
             async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+                series.received.inc()
                 return await self._unary(call, context, lambda: inner_uu(request, context))
 
             return grpc.unary_unary_rpc_method_handler(
@@ -162,7 +184,8 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
             inner_su = h.stream_unary
 
             async def stream_unary(requests: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-                return await self._unary(call, context, lambda: inner_su(requests, context))
+                counted = _counted(requests, series.received)
+                return await self._unary(call, context, lambda: inner_su(counted, context))
 
             return grpc.stream_unary_rpc_method_handler(
                 stream_unary,
@@ -175,6 +198,7 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
             async def unary_stream(
                 request: Any, context: grpc.aio.ServicerContext[Any, Any]
             ) -> AsyncIterator[Any]:
+                series.received.inc()
                 async for item in self._stream(call, context, lambda: inner_us(request, context)):
                     yield item
 
@@ -189,7 +213,8 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
             requests: Any, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
             # an async generator function itself: grpc.aio tells streaming handlers apart by that
-            async for item in self._stream(call, context, lambda: inner_ss(requests, context)):
+            counted = _counted(requests, series.received)
+            async for item in self._stream(call, context, lambda: inner_ss(counted, context)):
                 yield item
 
         return grpc.stream_stream_rpc_method_handler(
@@ -201,7 +226,10 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
     def _enter(self, call: Call, context: grpc.aio.ServicerContext[Any, Any]) -> None:
         call.started = time.perf_counter()
         call.peer = context.peer()
+        if call.series is not None:
+            call.series.started.inc()
         REQUEST_ID.set(call.request_id)
+        TRACEPARENT.set(call.traceparent)
         if call.principal is not None:
             TENANT.set(call.principal.tenant_id)
             _PRINCIPAL.set(call.principal)
@@ -215,6 +243,8 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
             self._enter(call, context)
             response = await run()
             context.set_trailing_metadata((("x-request-id", call.request_id),))
+            if call.series is not None:
+                call.series.sent.inc()
             return response
         except BaseException as exc:
             await self._fail(call, context, exc)
@@ -227,6 +257,8 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         try:
             self._enter(call, context)
             async for item in run():
+                if call.series is not None:
+                    call.series.sent.inc()
                 yield item
             context.set_trailing_metadata((("x-request-id", call.request_id),))
         except BaseException as exc:
@@ -263,6 +295,8 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         ]
         if isinstance(error, InvalidInput) and error.field:
             trailing.append(("proofbox-error-field", error.field))
+        if isinstance(error, ResourceExhausted):  # gRPC's own retries wait this long (retry throttling)
+            trailing.append(("grpc-retry-pushback-ms", str(int(retry_delay_s(error) * 1000))))
         await context.abort(call.code, error.message, trailing_metadata=tuple(trailing))
         raise AssertionError("unreachable: context.abort raises")  # pragma: no cover
 
@@ -270,7 +304,9 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         elapsed = time.perf_counter() - call.started
         code = call.code.name
         method = call.short_method
-        self.metrics.observe_rpc(method, code, elapsed)
+        if call.series is not None:
+            call.series.handled(code).inc()
+            call.series.latency.observe(elapsed)
         fields: dict[str, Any] = {
             "method": method,
             "status": code,
@@ -280,7 +316,14 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         }
         if call.error_code:
             fields["error_code"], fields["error"] = call.error_code, call.error
-        level = logging.ERROR if call.code is grpc.StatusCode.INTERNAL else logging.INFO
+        if call.traceparent:
+            fields["traceparent"] = call.traceparent
+        if call.code is grpc.StatusCode.INTERNAL:
+            level = logging.ERROR
+        elif method in QUIET_METHODS and call.code is grpc.StatusCode.OK:
+            level = logging.DEBUG  # a progress bar polls several times a second
+        else:
+            level = logging.INFO
         log_event("rpc", level=level, **fields)
 
 
@@ -288,3 +331,29 @@ def _log_unexpected(call: Call, exc: BaseException) -> None:
     logging.getLogger("proofbox.server").error(
         "unexpected error", exc_info=(type(exc), exc, exc.__traceback__), extra={"method": call.short_method}
     )
+
+
+def retry_delay_s(error: ResourceExhausted) -> float:
+    """How long a client should wait before retrying (``retry_after_s`` on the error, else 5 s)."""
+    value = getattr(error, "retry_after_s", None)
+    return float(value) if isinstance(value, int | float) and value > 0 else DEFAULT_RETRY_S
+
+
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$")
+
+
+def valid_traceparent(value: str | None) -> str:
+    """The W3C ``traceparent`` header when well formed (and not all zeros), else ""."""
+    if not value:
+        return ""
+    value = value.strip().lower()
+    match = _TRACEPARENT.match(value)
+    if match is None or set(match.group(1)) == {"0"} or set(match.group(2)) == {"0"}:
+        return ""
+    return value
+
+
+async def _counted(requests: AsyncIterator[Any], counter: Any) -> AsyncIterator[Any]:
+    async for request in requests:
+        counter.inc()
+        yield request

@@ -1,4 +1,5 @@
-"""Structured logs: one JSON object per line, with the request id and tenant of the RPC being served."""
+"""Structured logs: one JSON object per line, with the request id and tenant of the RPC being served,
+and the caller's W3C trace (``trace_id``, ``span_id`` from its ``traceparent`` metadata) when it sent one."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import traceback
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["REQUEST_ID", "TENANT", "JsonFormatter", "configure_logging", "log_event"]
+__all__ = ["REQUEST_ID", "TENANT", "TRACEPARENT", "JsonFormatter", "configure_logging", "log_event"]
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("proofbox_request_id", default="")
 TENANT: contextvars.ContextVar[str] = contextvars.ContextVar("proofbox_tenant", default="")
+TRACEPARENT: contextvars.ContextVar[str] = contextvars.ContextVar("proofbox_traceparent", default="")
 
 LOGGER = logging.getLogger("proofbox.server")
 _RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
@@ -34,6 +36,9 @@ class JsonFormatter(logging.Formatter):
             out["request_id"] = request_id
         if tenant:
             out["tenant"] = tenant
+        traceparent = TRACEPARENT.get()
+        if traceparent:  # W3C trace context: version-trace_id-parent_id-flags
+            out["trace_id"], out["span_id"] = traceparent[3:35], traceparent[36:52]
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
                 out[key] = value

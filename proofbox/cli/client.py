@@ -16,6 +16,7 @@ from typing import Any
 
 import grpc
 
+from proofbox.channel import channel_options
 from proofbox.v1 import admin_pb2_grpc, evidence_pb2, service_pb2, service_pb2_grpc
 
 __all__ = ["CHUNK_BYTES", "CliError", "Connection", "ServerError", "file_sha256", "find_api_key"]
@@ -126,7 +127,7 @@ class Connection:
     ) -> None:
         self.address = address or os.environ.get("PROOFBOX_SERVER") or DEFAULT_SERVER
         self.timeout_s = timeout_s
-        options = [("grpc.max_receive_message_length", 64 * 1024 * 1024)]
+        options = channel_options()  # the documented service config (retries) and keepalive
         if ca_file or tls:
             root = Path(ca_file).read_bytes() if ca_file else None
             self.channel = grpc.secure_channel(

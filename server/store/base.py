@@ -98,6 +98,10 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Reach the database afresh (raise :class:`StoreUnavailable` when it cannot be reached)."""
+
     # --- tenants and keys ---
     @abc.abstractmethod
     def add_api_key(self, record: ApiKeyRecord) -> None:

@@ -66,6 +66,11 @@ class PostgresStore(SqlStore):
                     self._idle.put(con)
             self._slots.release()
 
+    def ping(self) -> None:
+        with self._transaction(write=False) as cur:
+            cur.execute("SELECT 1")
+            cur.fetchone()
+
     def _lock_case(self, cur: Any, tenant_id: str, case_id: str) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))", (tenant_id, case_id))
 

@@ -13,6 +13,7 @@ With ``normal``, calls are sub-millisecond and the server runs them on its event
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -85,6 +86,20 @@ class SqliteStore(SqlStore):
         finally:
             if lock is not None:
                 lock.release()
+
+    def ping(self) -> None:
+        """Open the file anew and read it: open connections keep working on a file that was removed
+        or made unreadable, so only a fresh one tells whether the database is still there."""
+        if not os.access(self.path, os.R_OK | os.W_OK):
+            raise StoreUnavailable(f"the SQLite database {self.path} is missing or not readable and writable")
+        try:
+            con = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=5)
+            try:
+                con.execute("SELECT version FROM schema_version").fetchone()
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot read the SQLite database {self.path}: {exc}") from exc
 
     def close(self) -> None:
         self._closed = True

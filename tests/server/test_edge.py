@@ -70,10 +70,10 @@ def test_unexpected_errors_become_internal_with_a_request_id(
     logged = [r for r in caplog.records if r.exc_info]
     assert logged and "a bug" in str(logged[0].exc_info[1])  # type: ignore[index]
     samples = {
-        (s.labels["method"], s.labels["code"]): s.value
+        (s.labels["grpc_method"], s.labels["grpc_code"]): s.value
         for m in metrics.registry.collect()
         for s in m.samples
-        if s.name == "proofbox_rpc_requests_total"
+        if s.name == "grpc_server_handled_total"
     }
     assert samples == {("GetCase", "INTERNAL"): 1.0, ("GetCase", "OK"): 1.0}
     store.close()

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
 
 from proofbox.v1 import service_pb2
 from tests.conftest import SyntheticVideo
@@ -70,6 +72,15 @@ def test_a_full_analysis_queue_answers_resource_exhausted(small: ServerProcess, 
         client("AssessEvidence", service_pb2.AssessEvidenceRequest(case_id=small_case))
     assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
     assert "queue is full" in (info.value.details() or "") and time.monotonic() - started < 1.0  # at once
+    # RetryInfo says when to try again (and gRPC's own retries honour the pushback trailer)
+    status = rpc_status.from_call(info.value)  # type: ignore[arg-type]
+    assert status is not None
+    retry = [d for d in status.details if d.Is(error_details_pb2.RetryInfo.DESCRIPTOR)]
+    assert len(retry) == 1
+    info_detail = error_details_pb2.RetryInfo()
+    retry[0].Unpack(info_detail)
+    assert info_detail.retry_delay.seconds == 5
+    assert dict(info.value.trailing_metadata() or ())["grpc-retry-pushback-ms"] == "5000"  # type: ignore[attr-defined]
     progress = client("GetProgress", service_pb2.GetProgressRequest(operation_id="busy-1"))
     assert 0.0 <= progress.fraction <= 1.0 and progress.stage
     assert len(first.result().result.assessment.elements) == 4  # the running one was not disturbed
@@ -149,9 +160,15 @@ def test_prometheus_metrics(small: ServerProcess, small_case: str) -> None:
     text = (
         urllib.request.urlopen(f"http://127.0.0.1:{small.metrics_port}/metrics", timeout=10).read().decode()
     )
-    assert 'proofbox_rpc_requests_total{code="OK",method="GetCase"}' in text
-    assert 'proofbox_rpc_duration_seconds_bucket{code="OK",le="0.005",method="GetCase"}' in text
-    assert 'proofbox_rpc_requests_total{code="INVALID_ARGUMENT",method="UploadEvidence"}' in text
+    service = 'grpc_service="proofbox.v1.ProofboxService"'
+    assert (
+        f'grpc_server_handled_total{{grpc_code="OK",grpc_method="GetCase",{service},grpc_type="unary"}}'
+        in text
+    )
+    assert (
+        'grpc_server_handled_total{grpc_code="INVALID_ARGUMENT",grpc_method="UploadEvidence",'
+        f'{service},grpc_type="client_stream"}}'
+    ) in text
     assert 'proofbox_analysis_duration_seconds_count{outcome="ok"}' in text
     assert "proofbox_analysis_queue_depth 0.0" in text
     assert "proofbox_upload_bytes_total" in text
