@@ -302,6 +302,8 @@ def test_as_of_may_precede_the_evidence_deadline_only() -> None:
     )
     assert case.as_of is not None and case.timeline.evidence_deadline is not None
     assert case.timeline.evidence_deadline - case.as_of == timedelta(days=3)
+
+
 def test_new_facts_round_trip() -> None:
     """Issue #14: claim kinds, reasons, statuses, grounds and times the seeds turn on."""
     case = make_case(
