@@ -28,7 +28,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from .client import CliError
+from .client import CliError, needs_extra
 
 __all__ = ["add_batch_commands", "cmd_calibrate", "cmd_rescore"]
 
@@ -104,8 +104,9 @@ def _check_archive(path: Path) -> None:
 
 
 def cmd_rescore(args: argparse.Namespace, out: Console, err: Console, as_json: bool) -> int:
-    from batch import RunOptions, ScoringOptions, render, rescore, summarize
-    from evidence.errors import ProofboxError
+    with needs_extra("batch", "proofbox rescore"):
+        from batch import RunOptions, ScoringOptions, render, rescore, summarize
+        from evidence.errors import ProofboxError
 
     _check_archive(args.archive)
     if args.workers < 0 or args.chunk_size < 1:
@@ -178,8 +179,9 @@ def cmd_rescore(args: argparse.Namespace, out: Console, err: Console, as_json: b
 
 
 def cmd_calibrate(args: argparse.Namespace, out: Console, err: Console, as_json: bool) -> int:
-    from batch import calibrate
-    from evidence.errors import ProofboxError
+    with needs_extra("batch", "proofbox calibrate"):
+        from batch import calibrate
+        from evidence.errors import ProofboxError
 
     _check_archive(args.archive)
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,15 @@ import grpc
 from proofbox.channel import channel_options
 from proofbox.v1 import admin_pb2_grpc, evidence_pb2, service_pb2, service_pb2_grpc
 
-__all__ = ["CHUNK_BYTES", "CliError", "Connection", "ServerError", "file_sha256", "find_api_key"]
+__all__ = [
+    "CHUNK_BYTES",
+    "CliError",
+    "Connection",
+    "ServerError",
+    "file_sha256",
+    "find_api_key",
+    "needs_extra",
+]
 
 CHUNK_BYTES = 1024 * 1024
 DEFAULT_SERVER = "127.0.0.1:50051"
@@ -39,6 +48,19 @@ class CliError(Exception):
 
     def to_json(self) -> dict[str, str]:
         return {"status": "LOCAL", "code": self.code, "message": str(self), "field": self.field}
+
+
+@contextmanager
+def needs_extra(extra: str, what: str) -> Iterator[None]:
+    """Imports of an optional part: a light (client-only) install says which extra to add."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        raise CliError(
+            f"{what} needs proofbox's {extra!r} extra (Python module {exc.name!r} is not installed): "
+            f"pip install 'proofbox[{extra}]'",
+            code="MISSING_EXTRA",
+        ) from None
 
 
 @dataclass(frozen=True)

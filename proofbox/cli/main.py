@@ -36,7 +36,7 @@ from proofbox.v1 import admin_pb2, cases_pb2, evidence_pb2, service_pb2
 
 from . import render
 from .batch import add_batch_commands, cmd_calibrate, cmd_rescore
-from .client import CliError, Connection, ServerError, file_sha256, find_api_key
+from .client import CliError, Connection, ServerError, file_sha256, find_api_key, needs_extra
 
 __all__ = ["build_parser", "main"]
 
@@ -352,9 +352,10 @@ class Cli:
 
 
 def cmd_serve(cli: Cli) -> int:
-    from evidence.errors import ProofboxError
-    from server.app import run
-    from server.config import load_config
+    with needs_extra("server", "proofbox serve"):
+        from evidence.errors import ProofboxError
+        from server.app import run
+        from server.config import load_config
 
     args = cli.args
     flags = {
@@ -515,7 +516,8 @@ def cmd_show(cli: Cli) -> int:
         service_pb2.GetResultRequest(result_id=args.result_id, include_keyframes=args.sheet is not None),
     )
     if args.sheet is not None:
-        from .sheet import contact_sheet
+        with needs_extra("server", "--sheet"):
+            from .sheet import contact_sheet
 
         try:
             drawn = contact_sheet(response.result, args.sheet)
@@ -541,7 +543,10 @@ def cmd_results(cli: Cli) -> int:
 def cmd_sample(cli: Cli) -> int:
     from .sample import write_sample
 
-    with cli.err.status("rendering the sample unboxing video (a few seconds)…"):
+    with (
+        needs_extra("server", "proofbox sample (it renders a video with the evidence core)"),
+        cli.err.status("rendering the sample unboxing video (a few seconds)…"),
+    ):
         paths = write_sample(cli.args.directory)
     if cli.json:
         cli.out.print_json(json.dumps({k: str(v) for k, v in paths.items()}))
