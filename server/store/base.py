@@ -31,9 +31,6 @@ __all__ = [
     "micros",
 ]
 
-SCHEMA_VERSION = 1
-
-
 def micros(at: datetime) -> int:
     return int(at.timestamp() * 1_000_000)
 
@@ -225,56 +222,16 @@ class SqlStore(Store):
     def _transaction(self, write: bool) -> AbstractContextManager[Any]:
         """A DB-API cursor inside a transaction, committed on success, rolled back on error."""
 
-    def _lock_schema(self, cur: Any) -> None:
-        """Serialise schema creation between servers sharing a database (SQLite's write lock does)."""
-        del cur
-
     def _lock_case(self, cur: Any, tenant_id: str, case_id: str) -> None:
         """Serialise writers of one case id (SQLite's write transaction already does)."""
         del cur, tenant_id, case_id
 
-    def schema(self) -> list[str]:
-        blob = self.blob_type
-        return [
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS tenants (tenant_id TEXT PRIMARY KEY, created_at BIGINT NOT NULL)",
-            "CREATE TABLE IF NOT EXISTS api_keys (key_id TEXT PRIMARY KEY, "
-            "tenant_id TEXT NOT NULL REFERENCES tenants (tenant_id), role TEXT NOT NULL, "
-            "key_hash TEXT NOT NULL, description TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT)",
-            "CREATE INDEX IF NOT EXISTS api_keys_tenant ON api_keys (tenant_id, created_at)",
-            f"CREATE TABLE IF NOT EXISTS evidence (tenant_id TEXT NOT NULL, sha256 TEXT NOT NULL, "
-            f"kind TEXT NOT NULL, filename TEXT NOT NULL, size_bytes BIGINT NOT NULL, "
-            f"detected_type TEXT NOT NULL, facts {blob} NOT NULL, created_at BIGINT NOT NULL, "
-            "PRIMARY KEY (tenant_id, sha256))",
-            "CREATE TABLE IF NOT EXISTS evidence_cases (tenant_id TEXT NOT NULL, case_id TEXT NOT NULL, "
-            "sha256 TEXT NOT NULL, linked_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, case_id, sha256))",
-            "CREATE INDEX IF NOT EXISTS evidence_cases_order ON evidence_cases (tenant_id, case_id, linked_at)",
-            "CREATE TABLE IF NOT EXISTS cases (tenant_id TEXT NOT NULL, case_id TEXT NOT NULL, "
-            "version BIGINT NOT NULL, content_sha256 TEXT NOT NULL, content TEXT NOT NULL, "
-            "created_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, case_id, version))",
-            f"CREATE TABLE IF NOT EXISTS results (tenant_id TEXT NOT NULL, result_id TEXT NOT NULL, "
-            f"case_id TEXT NOT NULL, kind TEXT NOT NULL, created_at BIGINT NOT NULL, payload {blob} NOT NULL, "
-            f"keyframes {blob}, operation_id TEXT, PRIMARY KEY (tenant_id, result_id))",
-            "CREATE UNIQUE INDEX IF NOT EXISTS results_operation ON results (tenant_id, operation_id) "
-            "WHERE operation_id IS NOT NULL",
-            "CREATE INDEX IF NOT EXISTS results_case ON results (tenant_id, case_id, result_id)",
-        ]
-
     def migrate(self) -> None:
-        """Create the schema if missing; refuse a database written by a newer server."""
-        with self._transaction(write=True) as cur:
-            self._lock_schema(cur)
-            for statement in self.schema():
-                cur.execute(statement)
-            cur.execute("SELECT version FROM schema_version")
-            row = cur.fetchone()
-            if row is None:
-                cur.execute(self._sql("INSERT INTO schema_version (version) VALUES (?)"), (SCHEMA_VERSION,))
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise FailedPrecondition(
-                    f"the database at {self.url} has schema version {row[0]}, newer than this server's "
-                    f"{SCHEMA_VERSION}; run a newer proofbox server"
-                )
+        """Bring the schema to this server's newest revision (Alembic, ``server/store/migrations``);
+        refuse a database written by a newer server."""
+        from .schema import upgrade
+
+        upgrade(self.url)
 
     # --- tenants and keys ---
 

@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 
 from .base import SqlStore, StoreUnavailable
+from .urls import redact
 
 __all__ = ["PostgresStore"]
 
@@ -37,7 +38,7 @@ class PostgresStore(SqlStore):
         try:
             return psycopg.connect(self._dsn, connect_timeout=int(self._timeout), application_name="proofbox")
         except psycopg.Error as exc:
-            raise StoreUnavailable(f"cannot connect to PostgreSQL at {_redact(self.url)}: {exc}") from exc
+            raise StoreUnavailable(f"cannot connect to PostgreSQL at {redact(self.url)}: {exc}") from exc
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[Any]:
@@ -57,7 +58,7 @@ class PostgresStore(SqlStore):
             except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
                 con.close()
                 con = None
-                raise StoreUnavailable(f"PostgreSQL at {_redact(self.url)}: {exc}") from exc
+                raise StoreUnavailable(f"PostgreSQL at {redact(self.url)}: {exc}") from exc
         finally:
             if con is not None:
                 if con.closed or self._closed:
@@ -74,10 +75,6 @@ class PostgresStore(SqlStore):
     def _lock_case(self, cur: Any, tenant_id: str, case_id: str) -> None:
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))", (tenant_id, case_id))
 
-    def _lock_schema(self, cur: Any) -> None:
-        """One server at a time creates the schema (CREATE ... IF NOT EXISTS races otherwise)."""
-        cur.execute("SELECT pg_advisory_xact_lock(hashtext('proofbox-schema'))")
-
     def close(self) -> None:
         self._closed = True
         while True:
@@ -85,13 +82,3 @@ class PostgresStore(SqlStore):
                 self._idle.get_nowait().close()
             except queue.Empty:
                 break
-
-
-def _redact(url: str) -> str:
-    """The URL without its password."""
-    head, sep, tail = url.partition("@")
-    if not sep or ":" not in head.split("//", 1)[-1]:
-        return url
-    scheme, _, creds = head.partition("//")
-    user = creds.split(":", 1)[0]
-    return f"{scheme}//{user}:***@{tail}"
