@@ -31,6 +31,7 @@ __all__ = [
     "micros",
 ]
 
+
 def micros(at: datetime) -> int:
     return int(at.timestamp() * 1_000_000)
 

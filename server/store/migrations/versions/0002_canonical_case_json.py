@@ -34,7 +34,9 @@ def upgrade() -> None:
         return statement.replace("?", placeholder)
 
     renamed: dict[tuple[str, str, str], str] = {}  # (tenant, case id, old hash) -> new hash
-    rows = bind.exec_driver_sql("SELECT tenant_id, case_id, version, content_sha256, content FROM cases").all()
+    rows = bind.exec_driver_sql(
+        "SELECT tenant_id, case_id, version, content_sha256, content FROM cases"
+    ).all()
     for tenant_id, case_id, version, old_sha, content in rows:
         try:
             text, sha = canonical_case(case_from_json(content))
@@ -43,7 +45,9 @@ def upgrade() -> None:
         if sha == old_sha and text == content:
             continue
         bind.exec_driver_sql(
-            sql("UPDATE cases SET content = ?, content_sha256 = ? WHERE tenant_id = ? AND case_id = ? AND version = ?"),
+            sql(
+                "UPDATE cases SET content = ?, content_sha256 = ? WHERE tenant_id = ? AND case_id = ? AND version = ?"
+            ),
             (text, sha, tenant_id, case_id, version),
         )
         renamed[(tenant_id, case_id, old_sha)] = sha
@@ -63,4 +67,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    raise NotImplementedError("proofbox 0.1 cannot read results whose hashes were rewritten; restore a backup")
+    raise NotImplementedError(
+        "proofbox 0.1 cannot read results whose hashes were rewritten; restore a backup"
+    )
