@@ -17,14 +17,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from evidence.errors import InvalidInput
+from evidence.model import Verdict
 
-from .case import Actor, DisputeCase, EvidenceSummary, Order, Platform
+from .case import Actor, ClaimKind, DisputeCase, ElementSummary, EvidenceSummary, Order, Platform
 from .context import DisputeContext, ReopenContext, deadline_namespace
 from .pack import DeadlineSpec, HolidayOverride, HolidayTable, PolicyPack, Push, Rule, Scope
 from .results import (
@@ -39,7 +40,10 @@ from .results import (
 )
 from .wire import aware
 
-__all__ = ["Runtime", "deadlines_for", "evaluate_reopen", "predict_with", "self_test"]
+NOT_APPLICABLE = "not_applicable"
+UNDETERMINED = "undetermined"
+
+__all__ = ["Runtime", "deadlines_for", "evaluate_reopen", "nothing_ships_back", "predict_with", "self_test"]
 
 Fn = Callable[[Any], Any]
 CENT = Decimal("0.01")
@@ -367,6 +371,20 @@ def predict_with(
         if effect.compensation is not None:
             compensation.append(_compensation(r, hit_table[r.id], case))
         points += effect.penalty_points
+    if evidence is not None and evidence.any_inconclusive and outcome is not Outcome.NEEDS_REVIEW:
+        flips = _inconclusive_flips(rt, ctx, evidence, logit)
+        if flips:
+            outcome = Outcome.NEEDS_REVIEW
+            evidence_used = True
+            for names, verdict, flipped in flips:
+                review_reasons.append(
+                    f"{' and '.join('evidence.' + n for n in names)} "
+                    f"{'is' if len(names) == 1 else 'are'} INCONCLUSIVE; as {verdict.value.upper()} "
+                    f"P(merchant) would be {_sigmoid(flipped):.2f} instead of {p:.2f}"
+                )
+                for n in names:
+                    if f"evidence.{n}" not in missing:
+                        missing.append(f"evidence.{n}")
     if outcome is Outcome.NEEDS_REVIEW and not review_reasons:
         if not any(r.effect.push is not Push.NONE for r in fired):
             review_reasons.append(f"no rule of {pack.version} decides this case")
@@ -375,20 +393,7 @@ def predict_with(
                 f"the fired rules leave P(merchant)={p:.2f} between "
                 f"{model.buyer_at_most} and {model.merchant_at_least}"
             )
-    freight = None
-    if freight_rules:
-        freight_rules.sort(key=lambda r: -r.effect.freight.priority if r.effect.freight else 0)
-        top = freight_rules[0]
-        spec = top.effect.freight
-        assert spec is not None
-        freight = Freight(
-            spec.payer.value,
-            top.id,
-            hit_table[top.id].source,
-            spec.burden_of_proof,
-            spec.note,
-            tuple(r.id for r in freight_rules[1:]),
-        )
+    freight = _freight(pack, case, freight_rules, outcome)
     hits.sort(key=lambda h: -abs(h.weight))
     total = sum((c.amount for c in compensation if c.amount is not None), Decimal("0.00"))
     return Prediction(
@@ -411,6 +416,124 @@ def predict_with(
         actions=tuple(actions),
         overridden=tuple(overridden),
         evidence_used=evidence_used,
+    )
+
+
+_ELEMENTS = ("consistency", "completeness", "validity", "timeliness")
+
+
+def _logit_with(rt: Runtime, ctx: DisputeContext) -> float:
+    """The model's log-odds for ``ctx`` (deadlines already in ``ctx.deadline``)."""
+    fns, rules = rt.fns, rt.rule_list
+    logit = rt.pack.model.bias
+    for i in rt.candidates(ctx):
+        if fns[i](ctx) is True:
+            logit += rules[i].effect.weight
+    return logit
+
+
+def _inconclusive_flips(
+    rt: Runtime, ctx: DisputeContext, evidence: EvidenceSummary, logit: float
+) -> list[tuple[tuple[str, ...], Verdict, float]]:
+    """Inconclusive elements whose PASS or FAIL would move P(merchant) to or across 0.5.
+
+    Each inconclusive element is tried alone, then all of them together (validity under the principle
+    needs every element), as PASS and as FAIL; returns (elements, verdict, log-odds) for each flip.
+    """
+    names = tuple(n for n in _ELEMENTS if getattr(evidence, n).verdict is Verdict.INCONCLUSIVE)
+    trials = [(n,) for n in names]
+    if len(names) > 1:
+        trials.append(names)
+    side = (logit > 0) - (logit < 0)
+    if side == 0:
+        return []  # already at 0.5: NEEDS_REVIEW by the band
+    out: list[tuple[tuple[str, ...], Verdict, float]] = []
+    for group in trials:
+        for verdict in (Verdict.PASS, Verdict.FAIL):
+            patched = replace(
+                evidence,
+                **{n: ElementSummary(verdict, 1.0 if verdict is Verdict.PASS else 0.0) for n in group},
+            )
+            trial = DisputeContext(ctx.case, ctx.now, patched, ctx.deadline)
+            other = _logit_with(rt, trial)
+            if (other > 0) - (other < 0) != side:  # reaches or crosses 0.5
+                out.append((group, verdict, other))
+    return out
+
+
+_RETURN_KINDS = (ClaimKind.RETURN_AND_REFUND, ClaimKind.EXCHANGE)
+
+
+def nothing_ships_back(case: DisputeCase, outcome: Outcome) -> str | None:
+    """Why no return leg exists for ``case`` under ``outcome``, or None when goods ship back.
+
+    The structural floor under the packs' freight rules: whatever a pack says, a claim that ships
+    nothing back has no return freight to pay (the property tests check it).
+    """
+    kind = case.claim.kind
+    shipped_back = case.timeline.return_shipped_at is not None
+    if kind is ClaimKind.GUARANTEE_COMPENSATION:
+        return "a guarantee-compensation claim: nothing ships back"
+    if kind is ClaimKind.RULE_COMPLAINT:
+        return "a rule complaint: nothing ships back"
+    if shipped_back:
+        return None
+    if kind is ClaimKind.REFUND_ONLY and not case.logistics.buyer_refused_delivery:
+        return "a refund-only claim: nothing ships back"
+    g = case.goods
+    if g.return_freight_exceeds_value or g.worthless_after_return or g.return_courier_embargo:
+        return "a refund without return (直接退款): nothing ships back"
+    if g.unfit_for_return:
+        return "the goods are no longer fit to be returned: nothing ships back"
+    if outcome is Outcome.MERCHANT_FAVORED and kind in _RETURN_KINDS:
+        return "the outcome refuses the return: nothing ships back"
+    return None
+
+
+def _freight_under(pack: PolicyPack, case: DisputeCase, rules: list[Rule], outcome: Outcome) -> Freight:
+    hits: dict[str, RuleHit] = pack.runtime.hits
+    eligible = [r for r in rules if r.effect.freight is not None and r.effect.freight.outcome in (None, outcome)]
+    eligible.sort(key=lambda r: -r.effect.freight.priority if r.effect.freight else 0)
+    why_none = nothing_ships_back(case, outcome)
+    if why_none is not None:
+        na = [r for r in eligible if r.effect.freight is not None and r.effect.freight.payer == NOT_APPLICABLE]
+        if not na:
+            return Freight(NOT_APPLICABLE, "", "", None, why_none, tuple(r.id for r in eligible))
+        eligible = na + [r for r in eligible if r not in na]
+    if not eligible:
+        return Freight(
+            UNDETERMINED, "", "", None, f"no rule of {pack.version} decides who pays the return freight"
+        )
+    top = eligible[0]
+    spec = top.effect.freight
+    assert spec is not None
+    return Freight(
+        spec.payer,
+        top.id,
+        hits[top.id].source,
+        spec.burden_of_proof,
+        spec.note,
+        tuple(r.id for r in eligible[1:]),
+    )
+
+
+def _freight(pack: PolicyPack, case: DisputeCase, rules: list[Rule], outcome: Outcome) -> Freight:
+    """The return-freight answer for the outcome; under NEEDS_REVIEW, the payer both outcomes agree
+    on, else ``undetermined`` with what each outcome would mean."""
+    if outcome is not Outcome.NEEDS_REVIEW:
+        return _freight_under(pack, case, rules, outcome)
+    buyer = _freight_under(pack, case, rules, Outcome.BUYER_FAVORED)
+    merchant = _freight_under(pack, case, rules, Outcome.MERCHANT_FAVORED)
+    if buyer.payer == merchant.payer:
+        return buyer
+    return Freight(
+        UNDETERMINED,
+        "",
+        "",
+        None,
+        f"depends on the review: if the buyer prevails, {buyer.payer} ({buyer.rule_id or buyer.note}); "
+        f"if the merchant prevails, {merchant.payer} ({merchant.rule_id or merchant.note})",
+        tuple(dict.fromkeys(x for x in (buyer.rule_id, merchant.rule_id) if x)),
     )
 
 

@@ -24,12 +24,13 @@ import yaml
 
 from evidence.errors import InvalidInput, NotFound, PolicyError
 
-from .case import FreightPayer, Platform
+from .case import Platform
 from .context import dispute_schema, reopen_schema
 from .expr import Compiled, Kind, Schema, compile_expr
 from .pack import (
     Action,
     CompensationSpec,
+    FREIGHT_PAYERS,
     DeadlineSpec,
     Effect,
     FreightSpec,
@@ -55,6 +56,7 @@ VERSION_RE = re.compile(r"^(tmall|taobao|douyin)-\d{4}\.\d+\.\d+(\+[0-9a-z.]+)?$
 DURATION_RE = re.compile(r"^(\d+)([hd])$")
 PARTIES = ("buyer", "merchant", "platform")
 COMP_FORMS = ("cash", "points", "guarantee_fund")
+FREIGHT_OUTCOMES = ("buyer_favored", "merchant_favored")
 
 
 # --- small validators -----------------------------------------------------------------------------
@@ -250,20 +252,30 @@ def _deadline(data: Any, entry: str) -> DeadlineSpec:
 
 def _freight(data: Any, entry: str) -> FreightSpec:
     m = _mapping(data, entry, "effect.freight")
-    _keys(m, entry, "effect.freight", ("payer", "priority"), ("burden_of_proof", "note"))
-    try:
-        payer = FreightPayer(m["payer"])
-    except ValueError:
+    _keys(m, entry, "effect.freight", ("payer", "priority"), ("burden_of_proof", "note", "outcome"))
+    payer = m["payer"]
+    if payer not in FREIGHT_PAYERS:
         raise PolicyError(
-            f"effect.freight.payer must be buyer, merchant or split, got {m['payer']!r}", entry=entry
-        ) from None
+            f"effect.freight.payer must be one of {', '.join(FREIGHT_PAYERS)}, got {payer!r}", entry=entry
+        )
     priority = m["priority"]
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise PolicyError("effect.freight.priority must be an integer", entry=entry)
     burden = m.get("burden_of_proof")
     if burden is not None and burden not in PARTIES:
         raise PolicyError(f"burden_of_proof must be one of {', '.join(PARTIES)}", entry=entry)
-    return FreightSpec(payer=payer, priority=priority, burden_of_proof=burden, note=str(m.get("note", "")))
+    outcome = m.get("outcome")
+    if outcome is not None and outcome not in FREIGHT_OUTCOMES:
+        raise PolicyError(
+            f"effect.freight.outcome must be one of {', '.join(FREIGHT_OUTCOMES)}, got {outcome!r}", entry=entry
+        )
+    return FreightSpec(
+        payer=str(payer),
+        priority=priority,
+        burden_of_proof=burden,
+        note=str(m.get("note", "")),
+        outcome=None if outcome is None else str(outcome).upper(),
+    )
 
 
 def _compensation(data: Any, entry: str) -> CompensationSpec:
@@ -480,7 +492,7 @@ def build_pack(data: Mapping[str, Any], *, origin: str) -> PolicyPack:
         ) from None
     version = str(data["version"])
     if not VERSION_RE.match(version) or not version.startswith(f"{platform.value}-"):
-        raise PolicyError(f"version {version!r} must look like {platform.value}-2026.11.0", entry=origin)
+        raise PolicyError(f"version {version!r} must look like {platform.value}-2026.12.0", entry=origin)
     try:
         zone = ZoneInfo(str(data["timezone"]))
     except (ZoneInfoNotFoundError, ValueError):
@@ -636,7 +648,7 @@ def _pack_files() -> list[Path]:
 
 
 def available_packs() -> dict[str, list[str]]:
-    """Shipped packs by platform: ``{"tmall": ["tmall-2026.11.0"], ...}`` (headers only, not compiled)."""
+    """Shipped packs by platform: ``{"tmall": ["tmall-2026.12.0"], ...}`` (headers only, not compiled)."""
     found: dict[str, list[str]] = {}
     for f in _pack_files():
         data = _read_yaml(f)

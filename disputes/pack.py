@@ -22,13 +22,14 @@ import yaml
 
 from evidence.errors import PolicyError
 
-from .case import FreightPayer, Platform
+from .case import Platform
 from .expr import Compiled
 
 __all__ = [
     "Action",
     "CompensationSpec",
     "DeadlineSpec",
+    "FREIGHT_PAYERS",
     "Effect",
     "FreightSpec",
     "HolidayOverride",
@@ -91,12 +92,20 @@ class DeadlineSpec:
     start_compiled: Compiled | None = field(default=None, compare=False, repr=False)
 
 
+FREIGHT_PAYERS = ("buyer", "merchant", "split", "not_applicable")
+
+
 @dataclass(frozen=True)
 class FreightSpec:
-    payer: FreightPayer  #: who pays the freight
+    """Who pays the return freight, when the rule fires (and the outcome is ``outcome``, if set)."""
+
+    payer: str  #: buyer, merchant, split (each pays the leg it ships) or not_applicable (nothing ships back)
     priority: int  #: the highest-priority fired freight rule decides
     burden_of_proof: str | None = None  #: who must prove the facts (拒签: merchant or buyer)
     note: str = ""
+    #: the rule decides freight only when the prediction's outcome is this (BUYER_FAVORED or
+    #: MERCHANT_FAVORED): e.g. a valid unboxing video puts freight on the buyer only when it decides
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)

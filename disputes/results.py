@@ -100,8 +100,12 @@ class Deadline(_ToDict):
 
 @dataclass(frozen=True)
 class Freight(_ToDict):
-    payer: str  #: buyer, merchant or split (each pays the leg it ships)
-    rule_id: str
+    """Who pays the return freight. Every prediction has one: ``not_applicable`` when nothing ships
+    back (a refund-only claim, a refund without return, a return the outcome refuses), ``undetermined``
+    when no rule decides or the payer depends on how a NEEDS_REVIEW is settled (``note`` says how)."""
+
+    payer: str  #: buyer, merchant, split (each pays the leg it ships), not_applicable or undetermined
+    rule_id: str  #: the deciding rule; empty when no rule of the pack decides
     source: str
     burden_of_proof: str | None = None
     note: str = ""
@@ -143,7 +147,7 @@ class Prediction(_ToDict):
     missing_facts: tuple[str, ...]  #: facts that would settle a NEEDS_REVIEW
     review_reasons: tuple[str, ...]  #: why NEEDS_REVIEW (empty otherwise)
     deadlines: tuple[Deadline, ...]
-    freight: Freight | None
+    freight: Freight | None  #: always set by predict(); None only in records made before issue #14
     penalty_points: int  #: points if the complaint is upheld
     compensation: tuple[Compensation, ...]
     compensation_total: Decimal

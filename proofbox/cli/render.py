@@ -142,7 +142,11 @@ def _render_prediction(console: Console, prediction: prediction_pb2.Prediction) 
     if prediction.deadlines:
         render_deadlines(console, prediction.deadlines)
     if prediction.HasField("freight"):
-        console.print(f"  return freight: {prediction.freight.payer} ({prediction.freight.rule_id})")
+        freight = prediction.freight
+        why = freight.rule_id or freight.note
+        console.print(f"  return freight: {freight.payer.replace('_', ' ')} ({why})")
+        if freight.rule_id and freight.note:
+            console.print(f"    {freight.note}", style="dim")
     if prediction.penalty_points:
         console.print(f"  penalty points if upheld: {prediction.penalty_points}")
     if prediction.compensation_total and prediction.compensation_total != "0.00":

@@ -145,7 +145,9 @@ class Prediction(_message.Message):
 
     @_builtins.property
     def freight(self) -> Global___Freight:
-        """Who pays return freight, when a rule decides it."""
+        """Who pays return freight; always set: "not_applicable" when nothing ships back, "undetermined"
+        when no rule decides or the payer depends on how a NEEDS_REVIEW is settled (see its note).
+        """
 
     @_builtins.property
     def compensation(self) -> _containers.RepeatedCompositeFieldContainer[Global___Compensation]:
@@ -341,9 +343,11 @@ class Freight(_message.Message):
     NOTE_FIELD_NUMBER: _builtins.int
     ALTERNATIVES_FIELD_NUMBER: _builtins.int
     payer: _builtins.str
-    """"buyer", "merchant" or "split" (each pays the leg it ships)."""
+    """"buyer", "merchant", "split" (each pays the leg it ships), "not_applicable" (nothing ships back:
+    a refund-only claim, a refund without return, a return the outcome refuses) or "undetermined".
+    """
     rule_id: _builtins.str
-    """The rule that decides it."""
+    """The rule that decides it; empty when no rule of the pack decides (the note says why)."""
     source: _builtins.str
     """The rule's source."""
     burden_of_proof: _builtins.str

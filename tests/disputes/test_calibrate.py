@@ -72,7 +72,7 @@ def test_fit_weights_recovers_a_better_calibrated_pack(tmp_path: Path) -> None:
     train = _labelled(2500, 11, truth, bias=-0.5)
     held_out = _labelled(1500, 12, truth, bias=-0.5)
     fitted = fit_weights(train, pack, prior_strength=1.0)
-    assert fitted.version.startswith("tmall-2026.11.0+fit.") and fitted.version != pack.version
+    assert fitted.version.startswith("tmall-2026.12.0+fit.") and fitted.version != pack.version
     before = calibration_report(held_out, pack)
     after = calibration_report(held_out, fitted)
     assert after.brier < before.brier

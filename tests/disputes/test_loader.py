@@ -251,7 +251,7 @@ def test_minimal_pack_builds() -> None:
                 [rule(effect={"push": "buyer", "weight": -1, "freight": {"payer": "courier", "priority": 1}})]
             ),
             "test.abuse",
-            "payer must be buyer, merchant or split",
+            "payer must be one of buyer, merchant, split, not_applicable",
         ),
         (
             pack([rule(effect={"push": "buyer", "weight": -1, "penalty_points": -2})]),
@@ -376,7 +376,7 @@ def test_bad_deadlines_and_tables(
 @pytest.mark.parametrize(
     ("top", "message"),
     [
-        ({"version": "2026.1"}, "must look like tmall-2026.11.0"),
+        ({"version": "2026.1"}, "must look like tmall-2026.12.0"),
         ({"version": "taobao-2026.1.0"}, "must look like tmall"),
         ({"pack": "jd"}, "pack must be one of"),
         ({"timezone": "Mars/Olympus"}, "unknown time zone"),
@@ -433,13 +433,13 @@ def test_include_files_merge_rules(tmp_path: Path) -> None:
 
 def test_shipped_packs_load_and_are_cached() -> None:
     assert available_packs() == {
-        "tmall": ["tmall-2026.11.0"],
-        "taobao": ["taobao-2026.11.0"],
-        "douyin": ["douyin-2026.11.0"],
+        "tmall": ["tmall-2026.12.0"],
+        "taobao": ["taobao-2026.12.0"],
+        "douyin": ["douyin-2026.12.0"],
     }
     assert load_pack("tmall") is load_pack("tmall")
-    assert load_pack("tmall", "tmall-2026.11.0") is load_pack("tmall", "tmall-2026.11.0")
-    with pytest.raises(NotFound, match=r"shipped: tmall-2026\.11\.0"):
+    assert load_pack("tmall", "tmall-2026.12.0") is load_pack("tmall", "tmall-2026.12.0")
+    with pytest.raises(NotFound, match=r"shipped: tmall-2026\.12\.0"):
         load_pack("tmall", "tmall-1999.1.0")
     with pytest.raises(InvalidInput) as info:
         load_pack("jd")

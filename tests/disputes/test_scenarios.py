@@ -113,6 +113,7 @@ SCENARIOS = [
             "merchant_agree_refund": "2024-11-03T10:00:00+08:00",
             "merchant_response": "2024-11-07T10:00:00+08:00",
         },
+        freight="not_applicable",
     ),
     Scenario(
         "unshipped_reason_contested",
@@ -123,6 +124,7 @@ SCENARIOS = [
         when="2024-11-02T12:00:00+08:00",
         actions=("ASK_BUYER_TO_CHANGE_REASON",),
         absent=("scenario.unshipped_refund.compensation_reason",),
+        freight="not_applicable",
     ),
     Scenario(
         "unshipped_out_of_stock",
@@ -131,6 +133,7 @@ SCENARIOS = [
         B,
         ("appeal.shipping.out_of_stock", "scenario.unshipped_refund.compensation_reason"),
         when="2024-11-02T12:00:00+08:00",
+        freight="not_applicable",
     ),
     Scenario(
         "tmall_unshipped_past_72h",
@@ -141,6 +144,7 @@ SCENARIOS = [
         when="2024-11-05T12:00:00+08:00",
         compensation="59.70",
         points=0,
+        freight="not_applicable",
     ),
     Scenario(
         "in_transit_intercept",
@@ -148,6 +152,7 @@ SCENARIOS = [
         IN_TRANSIT,
         R,
         actions=("INTERCEPT_PARCEL", "ASK_BUYER_TO_REFUSE_DELIVERY"),
+        freight="not_applicable",
     ),
     Scenario(
         "in_transit_intercepted",
@@ -156,6 +161,7 @@ SCENARIOS = [
         B,
         ("scenario.in_transit.intercepted",),
         actions=("REFUND_PROMPTLY",),
+        freight="not_applicable",
     ),
     Scenario(
         "refused_without_reason",
@@ -192,6 +198,7 @@ SCENARIOS = [
         M,
         ("scenario.in_transit.failed_wants_goods",),
         actions=("GUIDE_BUYER_TO_CANCEL_REFUND",),
+        freight="not_applicable",
     ),
     Scenario(
         "intercept_failed_no_goods",
@@ -200,6 +207,7 @@ SCENARIOS = [
         M,
         ("scenario.in_transit.failed_no_goods",),
         actions=("NEGOTIATE_RETURN_REFUND",),
+        freight="not_applicable",
     ),
     Scenario(
         "intercept_failed_unknown_wish",
@@ -207,6 +215,7 @@ SCENARIOS = [
         _m(IN_TRANSIT, {"logistics": {"interception": "failed"}}),
         R,
         missing=("claim.buyer_wants_goods",),
+        freight="not_applicable",
     ),
     Scenario(
         "not_received_signed_in_person",
@@ -219,6 +228,7 @@ SCENARIOS = [
         M,
         ("scenario.not_received.signed_in_person",),
         actions=("VERIFY_DELIVERY_WITH_COURIER", "TELL_BUYER_SIGNER_AND_TIME"),
+        freight="not_applicable",
     ),
     Scenario(
         "not_received_no_sign_proof",
@@ -227,6 +237,7 @@ SCENARIOS = [
         B,
         ("appeal.shipping.no_sign_proof",),
         actions=("SUBMIT_SIGN_PROOF",),
+        freight="not_applicable",
     ),
     Scenario(
         "not_received_facts_unknown",
@@ -234,6 +245,7 @@ SCENARIOS = [
         {"claim": {"kind": "refund_only", "reason": "not_received"}},
         R,
         missing=("merchant.valid_sign_proof", "logistics.signed_by_buyer"),
+        freight="not_applicable",
     ),
     Scenario(
         "swapped_return_valid_video",
@@ -250,6 +262,7 @@ SCENARIOS = [
         B,
         ("appeal.return.no_inspection_proof",),
         actions=("SUBMIT_UNBOXING_VIDEO", "NO_RERECORDED_VIDEO"),
+        freight="merchant",
     ),
     Scenario(
         "damaged_return_video_cut",
@@ -261,6 +274,7 @@ SCENARIOS = [
         B,
         ("appeal.return.proof_unverifiable", "unboxing.fail.completeness"),
         absent=("unboxing.valid",),
+        freight="merchant",
     ),
     Scenario(
         "swapped_return_inconclusive",
@@ -270,6 +284,7 @@ SCENARIOS = [
         ("unboxing.inconclusive",),
         missing=("evidence",),
         actions=("REVIEW_UNBOXING_VIDEO",),
+        freight="undetermined",
     ),
     Scenario(
         "swapped_return_video_late",
@@ -281,6 +296,7 @@ SCENARIOS = [
         B,
         ("appeal.other.evidence_late",),
         absent=("unboxing.valid",),
+        freight="merchant",
     ),
     Scenario(
         "swapped_return_deadline_unknown",
@@ -288,6 +304,7 @@ SCENARIOS = [
         _m(SWAPPED, {"evidence": evidence(), "timeline": {"evidence_deadline": None}}),
         R,
         missing=("timeline.evidence_deadline",),
+        freight="undetermined",
     ),
     Scenario(
         "valid_video_but_abuse",
@@ -295,7 +312,7 @@ SCENARIOS = [
         _m(SWAPPED, {"evidence": evidence(), "merchant": {"abused_buyer": True}}),
         B,
         ("appeal.service.abuse", "unboxing.valid"),
-        freight="buyer",
+        freight="merchant",
     ),
     Scenario(
         "quality_refused_as_unresaleable",
@@ -303,6 +320,7 @@ SCENARIOS = [
         {"claim": {"reason": "quality"}, "merchant": {"refusal_reason": "not_resaleable"}},
         B,
         ("appeal.goods.quality_return_resale",),
+        freight="merchant",
     ),
     Scenario(
         "quality_buyer_proof_valid",
@@ -325,6 +343,7 @@ SCENARIOS = [
         },
         M,
         ("scenario.quality.buyer_proof_invalid",),
+        freight="not_applicable",
     ),
     Scenario(
         "quality_buyer_proof_unknown",
@@ -333,6 +352,7 @@ SCENARIOS = [
         R,
         missing=("claim.buyer_evidence_valid",),
         actions=("REQUEST_BUYER_PROOF", "OFFER_COMPENSATION"),
+        freight="undetermined",
     ),
     Scenario(
         "no_reason_within_free_shipping",
@@ -357,7 +377,7 @@ SCENARIOS = [
         _m(NO_REASON, {"goods": {"resaleable": False}}),
         M,
         ("no_reason.not_resaleable",),
-        freight="buyer",
+        freight="not_applicable",
     ),
     Scenario(
         "no_reason_after_7_days",
@@ -368,7 +388,7 @@ SCENARIOS = [
         ),
         M,
         ("no_reason.late",),
-        freight="buyer",
+        freight="not_applicable",
         actions=("ASK_WHY_LATE", "CONSIDER_GOODWILL_RETURN"),
     ),
     Scenario(
@@ -383,7 +403,7 @@ SCENARIOS = [
         ),
         R,
         ("no_reason.late", "no_reason.late_special_circumstance"),
-        freight="buyer",
+        freight="undetermined",
     ),
     Scenario(
         "no_reason_resale_unknown",
@@ -391,7 +411,7 @@ SCENARIOS = [
         NO_REASON,
         R,
         missing=("goods.resaleable",),
-        freight="buyer",
+        freight="undetermined",
     ),
     Scenario(
         "no_reason_after_confirming_receipt",
@@ -437,7 +457,7 @@ SCENARIOS = [
         {"claim": {"reason": "quality"}, "goods": {"quality_defect": True, "worthless_after_return": True}},
         B,
         ("appeal.goods.quality",),
-        freight="merchant",
+        freight="not_applicable",
         actions=("REFUND_WITHOUT_RETURN",),
     ),
     Scenario(
@@ -451,6 +471,7 @@ SCENARIOS = [
         ("timing.merchant_timed_out",),
         when="2024-11-15T10:00:01+08:00",
         deadlines={"merchant_response": "2024-11-15T10:00:00+08:00"},
+        freight="undetermined",
     ),
     Scenario(
         "spring_2020_review_window",
@@ -460,6 +481,7 @@ SCENARIOS = [
         when="2020-01-27T10:00:00+08:00",
         absent=("timing.merchant_timed_out",),
         deadlines={"merchant_response": "2020-02-04T10:00:00+08:00"},
+        freight="undetermined",
     ),
     Scenario(
         "spring_2020_timed_out",
@@ -468,6 +490,7 @@ SCENARIOS = [
         B,
         ("timing.merchant_timed_out",),
         when="2020-02-04T10:00:01+08:00",
+        freight="undetermined",
     ),
     Scenario(
         "spring_2022_return_not_confirmed",
@@ -480,6 +503,7 @@ SCENARIOS = [
             "merchant_confirm_return": "2022-02-17T10:00:00+08:00",
             "buyer_return_info": "2022-02-15T12:00:00+08:00",
         },
+        freight="undetermined",
     ),
     Scenario(
         "after_sales_period_over",
@@ -488,6 +512,7 @@ SCENARIOS = [
         M,
         ("timing.after_sales_expired",),
         deadlines={"after_sales_end": "2024-11-04T10:00:00+08:00"},
+        freight="not_applicable",
     ),
     Scenario(
         "after_sales_over_three_guarantees",
@@ -506,6 +531,7 @@ SCENARIOS = [
         ("timing.three_guarantees_after_period",),
         absent=("timing.after_sales_expired",),
         actions=("SERVE_THREE_GUARANTEES",),
+        freight="undetermined",
     ),
     Scenario(
         "mismatch_complaint_severe",
@@ -539,6 +565,7 @@ SCENARIOS = [
         B,
         ("points.invoice",),
         points=6,
+        freight="undetermined",
     ),
     Scenario(
         "promise_breach_complaint",
@@ -547,6 +574,7 @@ SCENARIOS = [
         B,
         ("points.promise_breach",),
         points=4,
+        freight="undetermined",
     ),
     Scenario(
         "official_activity_complaint",
@@ -555,6 +583,7 @@ SCENARIOS = [
         B,
         ("points.official_activity",),
         points=6,
+        freight="undetermined",
     ),
     Scenario(
         "refused_before_payment_complaint",
@@ -563,6 +592,7 @@ SCENARIOS = [
         B,
         ("points.refused_before_payment",),
         points=1,
+        freight="undetermined",
     ),
     Scenario(
         "complaint_withdrawn",
@@ -575,6 +605,7 @@ SCENARIOS = [
         ("points.complaint_withdrawn",),
         points=0,
         absent=("points.invoice",),
+        freight="undetermined",
     ),
     Scenario(
         "presale_shipped_late",
@@ -583,6 +614,7 @@ SCENARIOS = [
         B,
         ("appeal.shipping.late_agreed", "tmall.shipping.late"),
         compensation="59.70",
+        freight="undetermined",
     ),
     Scenario(
         "group_buy_on_time",
@@ -597,6 +629,7 @@ SCENARIOS = [
         R,
         absent=("tmall.shipping.late",),
         deadlines={"ship_by": "2024-11-08T10:05:00+08:00"},
+        freight="undetermined",
     ),
     Scenario(
         "merchant_signed_intact_return",
@@ -605,6 +638,7 @@ SCENARIOS = [
         B,
         ("appeal.other.merchant_signed_intact",),
         actions=("REFUND_AFTER_RETURN",),
+        freight="merchant",
     ),
     Scenario(
         "counterfeit",
@@ -612,6 +646,7 @@ SCENARIOS = [
         {"goods": {"counterfeit_or_ip": True}},
         B,
         ("appeal.goods.unlawful",),
+        freight="merchant",
     ),
     Scenario(
         "platform_intervention_message",
@@ -623,6 +658,7 @@ SCENARIOS = [
         R,
         ("ticket.leave_message", "ticket.intervention_cause"),
         actions=("LEAVE_MESSAGE_FOR_AGENT", "PRESENT_YOUR_SIDE"),
+        freight="undetermined",
     ),
     Scenario(
         "taobao_shipping_time_commitment",
@@ -637,6 +673,7 @@ SCENARIOS = [
         ("taobao.guarantee.shipping_time",),
         platform="taobao",
         compensation="9.95",
+        freight="undetermined",
     ),
     Scenario(
         "taobao_return_commitment",
@@ -661,6 +698,7 @@ SCENARIOS = [
         B,
         ("taobao.guarantee.designated_courier",),
         platform="taobao",
+        freight="undetermined",
     ),
     Scenario(
         "taobao_swapped_return_valid_video",
@@ -678,6 +716,7 @@ SCENARIOS = [
         R,
         ("douyin.no_dispute_rules",),
         platform="douyin",
+        freight="undetermined",
     ),
     Scenario(
         "douyin_after_period",
@@ -693,6 +732,7 @@ SCENARIOS = [
         ("douyin.after_sales.expired",),
         platform="douyin",
         deadlines={"after_sales_end": "2024-11-09T10:00:00+08:00"},
+        freight="not_applicable",
     ),
     Scenario(
         "douyin_reopened_after_period",
@@ -708,6 +748,7 @@ SCENARIOS = [
         ("douyin.after_sales.reopened_same_process", "douyin.no_dispute_rules"),
         platform="douyin",
         actions=("ENSURE_CASH_ACCOUNT_BALANCE",),
+        freight="undetermined",
     ),
 ]
 
