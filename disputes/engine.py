@@ -441,7 +441,7 @@ def _inconclusive_flips(
     needs every element), as PASS and as FAIL; returns (elements, verdict, log-odds) for each flip.
     """
     names = tuple(n for n in _ELEMENTS if getattr(evidence, n).verdict is Verdict.INCONCLUSIVE)
-    trials = [(n,) for n in names]
+    trials: list[tuple[str, ...]] = [(n,) for n in names]
     if len(names) > 1:
         trials.append(names)
     side = (logit > 0) - (logit < 0)
@@ -450,10 +450,9 @@ def _inconclusive_flips(
     out: list[tuple[tuple[str, ...], Verdict, float]] = []
     for group in trials:
         for verdict in (Verdict.PASS, Verdict.FAIL):
-            patched = replace(
-                evidence,
-                **{n: ElementSummary(verdict, 1.0 if verdict is Verdict.PASS else 0.0) for n in group},
-            )
+            element = ElementSummary(verdict, 1.0 if verdict is Verdict.PASS else 0.0)
+            changes: dict[str, Any] = dict.fromkeys(group, element)
+            patched = replace(evidence, **changes)
             trial = DisputeContext(ctx.case, ctx.now, patched, ctx.deadline)
             other = _logit_with(rt, trial)
             if (other > 0) - (other < 0) != side:  # reaches or crosses 0.5
@@ -492,11 +491,15 @@ def nothing_ships_back(case: DisputeCase, outcome: Outcome) -> str | None:
 
 def _freight_under(pack: PolicyPack, case: DisputeCase, rules: list[Rule], outcome: Outcome) -> Freight:
     hits: dict[str, RuleHit] = pack.runtime.hits
-    eligible = [r for r in rules if r.effect.freight is not None and r.effect.freight.outcome in (None, outcome)]
+    eligible = [
+        r for r in rules if r.effect.freight is not None and r.effect.freight.outcome in (None, outcome)
+    ]
     eligible.sort(key=lambda r: -r.effect.freight.priority if r.effect.freight else 0)
     why_none = nothing_ships_back(case, outcome)
     if why_none is not None:
-        na = [r for r in eligible if r.effect.freight is not None and r.effect.freight.payer == NOT_APPLICABLE]
+        na = [
+            r for r in eligible if r.effect.freight is not None and r.effect.freight.payer == NOT_APPLICABLE
+        ]
         if not na:
             return Freight(NOT_APPLICABLE, "", "", None, why_none, tuple(r.id for r in eligible))
         eligible = na + [r for r in eligible if r not in na]

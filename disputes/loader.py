@@ -28,9 +28,9 @@ from .case import Platform
 from .context import dispute_schema, reopen_schema
 from .expr import Compiled, Kind, Schema, compile_expr
 from .pack import (
+    FREIGHT_PAYERS,
     Action,
     CompensationSpec,
-    FREIGHT_PAYERS,
     DeadlineSpec,
     Effect,
     FreightSpec,
@@ -267,7 +267,8 @@ def _freight(data: Any, entry: str) -> FreightSpec:
     outcome = m.get("outcome")
     if outcome is not None and outcome not in FREIGHT_OUTCOMES:
         raise PolicyError(
-            f"effect.freight.outcome must be one of {', '.join(FREIGHT_OUTCOMES)}, got {outcome!r}", entry=entry
+            f"effect.freight.outcome must be one of {', '.join(FREIGHT_OUTCOMES)}, got {outcome!r}",
+            entry=entry,
         )
     return FreightSpec(
         payer=str(payer),

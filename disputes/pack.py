@@ -26,10 +26,10 @@ from .case import Platform
 from .expr import Compiled
 
 __all__ = [
+    "FREIGHT_PAYERS",
     "Action",
     "CompensationSpec",
     "DeadlineSpec",
-    "FREIGHT_PAYERS",
     "Effect",
     "FreightSpec",
     "HolidayOverride",

@@ -41,7 +41,10 @@ def _nothing_ships_back(case: DisputeCase) -> bool:
     if kind is ClaimKind.REFUND_ONLY and not case.logistics.buyer_refused_delivery:
         return True
     return (
-        g.return_freight_exceeds_value or g.worthless_after_return or g.return_courier_embargo or g.unfit_for_return
+        g.return_freight_exceeds_value
+        or g.worthless_after_return
+        or g.return_courier_embargo
+        or g.unfit_for_return
     )
 
 
@@ -75,12 +78,24 @@ def test_no_outcome_names_a_payer_for_a_return_it_refuses(rng: random.Random) ->
     ("patch", "payer", "rule"),
     [
         ({"claim": {"kind": "refund_only"}}, "not_applicable", "freight.none.refund_only"),
-        ({"claim": {"kind": "guarantee_compensation"}}, "not_applicable", "freight.none.guarantee_compensation"),
-        ({"claim": {"kind": "rule_complaint", "complaint": "invoice"}}, "not_applicable", "freight.none.rule_complaint"),
+        (
+            {"claim": {"kind": "guarantee_compensation"}},
+            "not_applicable",
+            "freight.none.guarantee_compensation",
+        ),
+        (
+            {"claim": {"kind": "rule_complaint", "complaint": "invoice"}},
+            "not_applicable",
+            "freight.none.rule_complaint",
+        ),
         ({"goods": {"return_courier_embargo": True}}, "not_applicable", "freight.none.direct_refund"),
         ({"goods": {"unfit_for_return": True}}, "not_applicable", "freight.none.unfit_for_return"),
         # the buyer's own reasons, whatever the reason is called
-        ({"claim": {"reason": "no_longer_wanted"}, **SHIPPED_BACK}, "buyer", "freight.personal.paid_shipping"),
+        (
+            {"claim": {"reason": "no_longer_wanted"}, **SHIPPED_BACK},
+            "buyer",
+            "freight.personal.paid_shipping",
+        ),
         (
             {"claim": {"reason": "no_longer_wanted"}, "order": {"free_shipping": True}, **SHIPPED_BACK},
             "split",
@@ -90,7 +105,11 @@ def test_no_outcome_names_a_payer_for_a_return_it_refuses(rng: random.Random) ->
         ({"merchant": {"forced_shipment": True}, **SHIPPED_BACK}, "merchant", "freight.misconduct.merchant"),
         ({"goods": {"counterfeit_or_ip": True}, **SHIPPED_BACK}, "merchant", "freight.misconduct.merchant"),
         ({"merchant": {"daigou_in_stock": True}, **SHIPPED_BACK}, "merchant", "freight.misconduct.merchant"),
-        ({"merchant": {"no_purchase_proof": True}, **SHIPPED_BACK}, "merchant", "freight.misconduct.merchant"),
+        (
+            {"merchant": {"no_purchase_proof": True}, **SHIPPED_BACK},
+            "merchant",
+            "freight.misconduct.merchant",
+        ),
         # a valid video decides freight when it decides the dispute
         (VALID_SWAP_VIDEO, "buyer", "freight.fault.buyer"),
     ],
@@ -124,7 +143,9 @@ def test_a_refused_return_names_no_payer() -> None:
 
 
 def test_needs_review_says_what_each_outcome_would_mean() -> None:
-    p = predict(make_case("tmall", {"claim": {"reason": "quality"}, **SHIPPED_BACK}), load_pack("tmall"), at=AT)
+    p = predict(
+        make_case("tmall", {"claim": {"reason": "quality"}, **SHIPPED_BACK}), load_pack("tmall"), at=AT
+    )
     assert p.outcome is Outcome.NEEDS_REVIEW
     assert p.freight is not None and p.freight.payer == "undetermined"
     assert "if the buyer prevails, merchant" in p.freight.note

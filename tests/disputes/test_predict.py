@@ -219,7 +219,10 @@ def test_overrides_replace_consequences_not_weights() -> None:
     assert p.freight is not None and p.freight.payer == "buyer" and p.freight.rule_id == "test.specific"
     assert "GENERAL" not in {a.code for a in p.actions}
     assert p.rule_ids == {"test.general", "test.specific"}
-    shipped_back = {"goods": {"damaged": True}, "timeline": {"return_shipped_at": "2024-11-12T10:00:00+08:00"}}
+    shipped_back = {
+        "goods": {"damaged": True},
+        "timeline": {"return_shipped_at": "2024-11-12T10:00:00+08:00"},
+    }
     only_general = predict(make_case(patch=shipped_back), pack, at=AT)
     assert only_general.freight is not None and only_general.freight.payer == "merchant"
 

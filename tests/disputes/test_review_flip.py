@@ -33,7 +33,9 @@ def test_an_inconclusive_element_that_could_flip_the_outcome_means_review() -> N
     assert p.merchant_probability < 0.1  # below the review band: the old rule let it through
     assert p.outcome is Outcome.NEEDS_REVIEW
     assert "evidence.consistency" in p.missing_facts
-    assert any("evidence.consistency is INCONCLUSIVE; as PASS" in r for r in p.review_reasons), p.review_reasons
+    assert any("evidence.consistency is INCONCLUSIVE; as PASS" in r for r in p.review_reasons), (
+        p.review_reasons
+    )
     assert p.evidence_used
 
 
@@ -82,5 +84,7 @@ def test_a_fail_that_could_flip_a_merchant_win_also_means_review() -> None:
 
 
 def test_all_pass_evidence_is_untouched() -> None:
-    p = predict(make_case("tmall", {**SWAP, **NO_REASON_IN_TIME, "evidence": evidence()}), load_pack("tmall"), at=AT)
+    p = predict(
+        make_case("tmall", {**SWAP, **NO_REASON_IN_TIME, "evidence": evidence()}), load_pack("tmall"), at=AT
+    )
     assert not any("INCONCLUSIVE" in r for r in p.review_reasons)
