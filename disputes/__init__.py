@@ -56,8 +56,9 @@ from .case import (
 from .loader import available_packs, load_pack, load_pack_file
 from .pack import PolicyPack, Rule, Source
 from .predict import deadlines, predict
-from .reopen import reopen_eligibility
+from .reopen import buyer_application, reopen_eligibility
 from .results import (
+    BuyerApplication,
     Compensation,
     Deadline,
     Eligibility,
@@ -74,6 +75,7 @@ from .results import (
 __all__ = [
     "Actor",
     "ActorKind",
+    "BuyerApplication",
     "CalibrationReport",
     "Claim",
     "ClaimKind",
@@ -118,6 +120,7 @@ __all__ = [
     "Undecided",
     "available_packs",
     "brier_score",
+    "buyer_application",
     "calibration_report",
     "deadlines",
     "diff_hits",

@@ -1,4 +1,5 @@
-"""Re-opening the after-sales entry (打开售后入口): eligibility and what follows, from the order alone."""
+"""Re-opening the after-sales entry (打开售后入口): may the merchant open it, and may the buyer apply
+through it now; from the order alone."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from .case import Actor, Order, Platform
 from .engine import evaluate_reopen, resolve_at
 from .loader import load_pack
 from .pack import PolicyPack
-from .results import Eligibility, EligibilityStatus, RecommendedAction, RuleHit
+from .results import BuyerApplication, Eligibility, EligibilityStatus, RecommendedAction, RuleHit
 
-__all__ = ["reopen_eligibility"]
+__all__ = ["buyer_application", "reopen_eligibility"]
 
 
 def reopen_eligibility(
@@ -106,3 +107,124 @@ def reopen_eligibility(
         missing_facts=tuple(missing),
         actions=tuple(actions),
     )
+
+
+def buyer_application(
+    order: Order | Mapping[str, Any],
+    platform: Platform | str,
+    *,
+    at: datetime | None = None,
+    pack: PolicyPack | None = None,
+) -> BuyerApplication:
+    """The buyer's side of a re-opened entry: may the buyer apply for after-sales now?
+
+    Uses the terms of the pack's re-open grant (seed 000: 30 days from opening, one application;
+    seed 004: the entry shows 5 days, no limit past the period) against the times of the re-openings
+    and of the buyer's applications on ``order``. ``at`` defaults to the current time.
+    """
+    try:
+        plat = Platform(platform)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown platform {platform!r}; expected tmall, taobao or douyin", field="platform"
+        ) from None
+    the_order = order if isinstance(order, Order) else Order.from_dict(order, "order")
+    if pack is None:
+        pack = load_pack(plat.value)
+    if pack.platform is not plat:
+        raise InvalidInput(f"pack {pack.version} is not a {plat.value} pack", field="platform")
+    when = resolve_at(at, None)
+    zone = pack.runtime.zone
+    hits: dict[str, RuleHit] = pack.runtime.hits
+    grant = next(
+        (r for r in pack.rules if r.effect.reopen is not None and r.effect.reopen.grant is not None), None
+    )
+    terms_rules = [
+        r
+        for r in pack.rules
+        if r.group == "reopen/terms" and r.effect.reopen is not None and r.effect.reopen.info
+    ]
+    reasons: list[str] = []
+    notes: list[str] = []
+    missing: list[str] = []
+    rules = [hits[r.id] for r in ([grant] if grant else []) + terms_rules]
+    last: datetime | None = None
+    apply_by: datetime | None = None
+    allowed: int | None = None
+    used: int | None = None
+    left: int | None = None
+    note = ""
+
+    def result(status: EligibilityStatus) -> BuyerApplication:
+        return BuyerApplication(
+            platform=plat.value,
+            pack_version=pack.version,
+            at=when.astimezone(zone),
+            status=status,
+            reasons=tuple(reasons),
+            rules=tuple(rules),
+            reopened_at=last.astimezone(zone) if last is not None else None,
+            apply_by=apply_by.astimezone(zone) if apply_by is not None else None,
+            applications_allowed=allowed,
+            applications_used=used,
+            applications_left=left,
+            applications_note=note,
+            notes=tuple(notes),
+            missing_facts=tuple(missing),
+        )
+
+    if the_order.entry_reopens == 0:
+        reasons.append(
+            "the entry has not been re-opened: the buyer applies within the normal after-sales period "
+            "(see the deadline after_sales_end)"
+        )
+        return result(EligibilityStatus.UNKNOWN)
+    if grant is None or grant.effect.reopen is None or grant.effect.reopen.grant is None:
+        reasons.append(f"no rule of {pack.version} gives the terms of a re-opened entry")
+        return result(EligibilityStatus.UNKNOWN)
+    terms = grant.effect.reopen.grant
+    days = int(terms["entry_open_days"])
+    allowed = terms.get("buyer_applications")
+    note = str(terms.get("applications_note", ""))
+    if terms.get("entry_open_note"):
+        notes.append(f"{grant.id}: {terms['entry_open_note']}")
+    if not the_order.entry_reopened_at:
+        missing.append("order.entry_reopened_at")
+        reasons.append("when the entry was re-opened is unknown; give order.entry_reopened_at")
+        return result(EligibilityStatus.UNKNOWN)
+    last = the_order.entry_reopened_at[-1]
+    apply_by = last + timedelta(days=days)
+    if the_order.after_sales_requested_at is None:
+        missing.append("order.after_sales_requested_at")
+    else:
+        used = sum(1 for t in the_order.after_sales_requested_at if t >= last)
+    if when > apply_by and allowed is None and used:
+        reasons.append(
+            f"{grant.id}: the entry was shown {days} days from its re-opening and the buyer applied in "
+            "that time; the seed closes it only when no request was made, and says nothing of later ones"
+        )
+        return result(EligibilityStatus.UNKNOWN)
+    if when > apply_by:
+        reasons.append(
+            f"{grant.id}: the entry stayed open {days} days from its re-opening "
+            f"({last.astimezone(zone).isoformat()}) and closed at {apply_by.astimezone(zone).isoformat()}"
+        )
+        return result(EligibilityStatus.INELIGIBLE)
+    if allowed is not None and used is not None:
+        left = max(0, allowed - used)
+        if left == 0:
+            reasons.append(
+                f"{grant.id}: the buyer has used the {allowed} application(s) a re-opened entry allows"
+            )
+            return result(EligibilityStatus.INELIGIBLE)
+    if allowed is not None and used is None:
+        reasons.append(
+            "how many applications the buyer made since the re-opening is unknown; give "
+            "order.after_sales_requested_at"
+        )
+        return result(EligibilityStatus.UNKNOWN)
+    reasons.append(
+        f"{grant.id}: the entry is open until {apply_by.astimezone(zone).isoformat()}"
+        + (f"; {left} application(s) left" if left is not None else "; no limit on applications")
+    )
+    return result(EligibilityStatus.ELIGIBLE)

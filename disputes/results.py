@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "BuyerApplication",
     "Compensation",
     "Deadline",
     "Eligibility",
@@ -195,4 +196,28 @@ class Eligibility(_ToDict):
 
     @property
     def eligible(self) -> bool:
+        return self.status is EligibilityStatus.ELIGIBLE
+
+
+@dataclass(frozen=True)
+class BuyerApplication(_ToDict):
+    """May the buyer apply for after-sales through a re-opened entry now, and how many times?"""
+
+    platform: str
+    pack_version: str
+    at: datetime
+    status: EligibilityStatus  #: ELIGIBLE: the buyer may apply now; UNKNOWN: facts missing or no rule
+    reasons: tuple[str, ...]  #: why, in order (each names its rule)
+    rules: tuple[RuleHit, ...]  #: the rules the answer rests on, with their sources
+    reopened_at: datetime | None  #: the latest re-opening, if known
+    apply_by: datetime | None  #: the entry closes at this instant (the latest re-opening + its days)
+    applications_allowed: int | None  #: through the re-opened entry; None: no limit (or unknown)
+    applications_used: int | None  #: applications since the latest re-opening; None: unknown
+    applications_left: int | None  #: None: no limit or unknown
+    applications_note: str
+    notes: tuple[str, ...]
+    missing_facts: tuple[str, ...]
+
+    @property
+    def may_apply(self) -> bool:
         return self.status is EligibilityStatus.ELIGIBLE

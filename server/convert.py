@@ -18,6 +18,7 @@ from typing import Any
 
 from disputes import (
     Actor,
+    BuyerApplication,
     Deadline,
     DisputeCase,
     ElementSummary,
@@ -181,4 +182,9 @@ def deadline_to_proto(deadline: Deadline) -> prediction_pb2.Deadline:
 
 def eligibility_to_proto(eligibility: Eligibility) -> prediction_pb2.Eligibility:
     result: prediction_pb2.Eligibility = to_message(eligibility, prediction_pb2.Eligibility)
+    return result
+
+
+def buyer_application_to_proto(answer: BuyerApplication) -> prediction_pb2.BuyerApplication:
+    result: prediction_pb2.BuyerApplication = to_message(answer, prediction_pb2.BuyerApplication)
     return result

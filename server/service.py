@@ -28,6 +28,7 @@ from .auth import ROLES, Authenticator, check_tenant_id, mint_key
 from .blobs import BlobStore
 from .convert import (
     actor_from_proto,
+    buyer_application_to_proto,
     deadline_to_proto,
     eligibility_to_proto,
     order_from_proto,
@@ -321,14 +322,20 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
             raise InvalidInput(f"{request.platform} is not a known platform", field="platform")
         pack = disputes.load_pack(platform_name, request.policy_pack_version or None)
         actor = actor_from_proto(request.actor) if request.HasField("actor") else None
+        order = order_from_proto(request.order)
         eligibility = disputes.reopen_eligibility(
-            order_from_proto(request.order),
+            order,
             platform_name,
             actor,
             at=timestamp_or_none(request, "at"),
             pack=pack,
         )
-        return service_pb2.CheckReopenEligibilityResponse(eligibility=eligibility_to_proto(eligibility))
+        buyer = disputes.buyer_application(
+            order, platform_name, at=timestamp_or_none(request, "at"), pack=pack
+        )
+        return service_pb2.CheckReopenEligibilityResponse(
+            eligibility=eligibility_to_proto(eligibility), buyer=buyer_application_to_proto(buyer)
+        )
 
     # --- streams -------------------------------------------------------------------------------
 

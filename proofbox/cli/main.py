@@ -168,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     deadlines.add_argument("--at", help="evaluation time, ISO 8601 with offset")
 
     reopen = commands.add_parser(
-        "reopen", parents=[common], help="may the merchant re-open the after-sales entry?"
+        "reopen",
+        parents=[common],
+        help="may the merchant re-open the after-sales entry, and may the buyer apply through it now?",
     )
     source = reopen.add_mutually_exclusive_group(required=True)
     source.add_argument("--order", type=Path, help="order JSON file (with --platform)")
@@ -505,7 +507,13 @@ def cmd_reopen(cli: Cli) -> int:
         request.actor.refund_permission = args.refund_permission
     _at(request, args.at)
     response = cli.conn.call(cli.conn.service.CheckReopenEligibility, request)
-    cli.emit(response, lambda: render.render_eligibility(cli.out, response.eligibility))
+
+    def human() -> None:
+        render.render_eligibility(cli.out, response.eligibility)
+        if response.HasField("buyer"):
+            render.render_buyer_application(cli.out, response.buyer)
+
+    cli.emit(response, human)
     return 0
 
 

@@ -197,6 +197,26 @@ def render_eligibility(console: Console, eligibility: prediction_pb2.Eligibility
         console.print(f"  → {action.text}")
 
 
+def render_buyer_application(console: Console, answer: prediction_pb2.BuyerApplication) -> None:
+    status = _name(prediction_pb2.EligibilityStatus, answer.status)
+    label = {"ELIGIBLE": "yes", "INELIGIBLE": "no"}.get(status, "unknown")
+    style = {"ELIGIBLE": "bold green", "INELIGIBLE": "bold red"}.get(status, "bold yellow")
+    console.print(Text.assemble("Buyer may apply now: ", (label, style)))
+    for reason in answer.reasons:
+        console.print(f"  {reason}")
+    if answer.HasField("applications_left"):
+        console.print(
+            f"  applications: {answer.applications_used} used, {answer.applications_left} left "
+            f"of {answer.applications_allowed}"
+        )
+    if answer.applications_note:
+        console.print(f"  {answer.applications_note}", style="dim")
+    for note in answer.notes:
+        console.print(f"  note: {note}", style="dim")
+    if answer.missing_facts:
+        console.print("  facts missing: " + ", ".join(answer.missing_facts), style="yellow")
+
+
 def render_case(console: Console, stored: records_pb2.StoredCase) -> None:
     case = stored.case
     console.print(

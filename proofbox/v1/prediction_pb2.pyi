@@ -574,3 +574,102 @@ class Eligibility(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__refund_borne_by) -> _WhichOneofReturnType__refund_borne_by | None: ...
 
 Global___Eligibility: _TypeAlias = Eligibility  # noqa: Y015
+
+@_typing.final
+class BuyerApplication(_message.Message):
+    """The buyer's side of a re-opened after-sales entry: may the buyer apply now, and how many times?"""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PLATFORM_FIELD_NUMBER: _builtins.int
+    PACK_VERSION_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    REASONS_FIELD_NUMBER: _builtins.int
+    RULES_FIELD_NUMBER: _builtins.int
+    REOPENED_AT_FIELD_NUMBER: _builtins.int
+    APPLY_BY_FIELD_NUMBER: _builtins.int
+    APPLICATIONS_ALLOWED_FIELD_NUMBER: _builtins.int
+    APPLICATIONS_USED_FIELD_NUMBER: _builtins.int
+    APPLICATIONS_LEFT_FIELD_NUMBER: _builtins.int
+    APPLICATIONS_NOTE_FIELD_NUMBER: _builtins.int
+    NOTES_FIELD_NUMBER: _builtins.int
+    MISSING_FACTS_FIELD_NUMBER: _builtins.int
+    platform: _builtins.str
+    """"tmall", "taobao" or "douyin"."""
+    pack_version: _builtins.str
+    """The policy pack version that decided it."""
+    status: Global___EligibilityStatus.ValueType
+    """ELIGIBLE: the buyer may apply now; INELIGIBLE: not (see reasons); UNKNOWN: facts missing or no rule."""
+    applications_allowed: _builtins.int
+    """Applications a re-opened entry allows; absent: no limit (or unknown)."""
+    applications_used: _builtins.int
+    """Applications since the latest re-opening; absent: unknown."""
+    applications_left: _builtins.int
+    """Applications left; absent: no limit or unknown."""
+    applications_note: _builtins.str
+    """Note on the applications allowed, as the seed says it."""
+    @_builtins.property
+    def at(self) -> _timestamp_pb2.Timestamp:
+        """The evaluation time."""
+
+    @_builtins.property
+    def reasons(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Why, in order; each names its rule."""
+
+    @_builtins.property
+    def rules(self) -> _containers.RepeatedCompositeFieldContainer[Global___RuleHit]:
+        """The rules the answer rests on, with their sources."""
+
+    @_builtins.property
+    def reopened_at(self) -> _timestamp_pb2.Timestamp:
+        """The latest re-opening, if known."""
+
+    @_builtins.property
+    def apply_by(self) -> _timestamp_pb2.Timestamp:
+        """When the re-opened entry closes."""
+
+    @_builtins.property
+    def notes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Notes for people."""
+
+    @_builtins.property
+    def missing_facts(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Facts that would settle an UNKNOWN (field paths)."""
+
+    def __init__(
+        self,
+        *,
+        platform: _builtins.str = ...,
+        pack_version: _builtins.str = ...,
+        at: _timestamp_pb2.Timestamp | None = ...,
+        status: Global___EligibilityStatus.ValueType = ...,
+        reasons: _abc.Iterable[_builtins.str] | None = ...,
+        rules: _abc.Iterable[Global___RuleHit] | None = ...,
+        reopened_at: _timestamp_pb2.Timestamp | None = ...,
+        apply_by: _timestamp_pb2.Timestamp | None = ...,
+        applications_allowed: _builtins.int | None = ...,
+        applications_used: _builtins.int | None = ...,
+        applications_left: _builtins.int | None = ...,
+        applications_note: _builtins.str = ...,
+        notes: _abc.Iterable[_builtins.str] | None = ...,
+        missing_facts: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_applications_allowed", b"_applications_allowed", "_applications_left", b"_applications_left", "_applications_used", b"_applications_used", "applications_allowed", b"applications_allowed", "applications_left", b"applications_left", "applications_used", b"applications_used", "apply_by", b"apply_by", "at", b"at", "reopened_at", b"reopened_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_applications_allowed", b"_applications_allowed", "_applications_left", b"_applications_left", "_applications_used", b"_applications_used", "applications_allowed", b"applications_allowed", "applications_left", b"applications_left", "applications_note", b"applications_note", "applications_used", b"applications_used", "apply_by", b"apply_by", "at", b"at", "missing_facts", b"missing_facts", "notes", b"notes", "pack_version", b"pack_version", "platform", b"platform", "reasons", b"reasons", "reopened_at", b"reopened_at", "rules", b"rules", "status", b"status"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__applications_allowed: _TypeAlias = _typing.Literal["applications_allowed"]  # noqa: Y015
+    _WhichOneofArgType__applications_allowed: _TypeAlias = _typing.Literal["_applications_allowed", b"_applications_allowed"]  # noqa: Y015
+    _WhichOneofReturnType__applications_left: _TypeAlias = _typing.Literal["applications_left"]  # noqa: Y015
+    _WhichOneofArgType__applications_left: _TypeAlias = _typing.Literal["_applications_left", b"_applications_left"]  # noqa: Y015
+    _WhichOneofReturnType__applications_used: _TypeAlias = _typing.Literal["applications_used"]  # noqa: Y015
+    _WhichOneofArgType__applications_used: _TypeAlias = _typing.Literal["_applications_used", b"_applications_used"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__applications_allowed) -> _WhichOneofReturnType__applications_allowed | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__applications_left) -> _WhichOneofReturnType__applications_left | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__applications_used) -> _WhichOneofReturnType__applications_used | None: ...
+
+Global___BuyerApplication: _TypeAlias = BuyerApplication  # noqa: Y015

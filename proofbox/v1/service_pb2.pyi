@@ -858,23 +858,31 @@ Global___CheckReopenEligibilityRequest: _TypeAlias = CheckReopenEligibilityReque
 
 @_typing.final
 class CheckReopenEligibilityResponse(_message.Message):
-    """Whether the entry may be re-opened."""
+    """Whether the entry may be re-opened, and the buyer's side of it."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     ELIGIBILITY_FIELD_NUMBER: _builtins.int
+    BUYER_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def eligibility(self) -> _prediction_pb2.Eligibility:
         """The decision with its reasons and terms."""
+
+    @_builtins.property
+    def buyer(self) -> _prediction_pb2.BuyerApplication:
+        """May the buyer apply through the re-opened entry now (from the order's re-opening and
+        application times)?
+        """
 
     def __init__(
         self,
         *,
         eligibility: _prediction_pb2.Eligibility | None = ...,
+        buyer: _prediction_pb2.BuyerApplication | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["eligibility", b"eligibility"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "eligibility", b"eligibility"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["eligibility", b"eligibility"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "eligibility", b"eligibility"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -104,7 +104,7 @@ def test_case_predict_deadlines_reopen_upload(run: Run, sample: dict[str, Path],
     names = [d["name"] for d in json.loads(out)["deadlines"]]
     assert code == 0 and "evidence_due" in names
     code, out, _ = run("reopen", "--case", str(sample["case"]))
-    assert code == 0 and "Re-open after-sales entry" in out
+    assert code == 0 and "Re-open after-sales entry" in out and "Buyer may apply now" in out
     order = tmp_path / "order.json"
     order.write_text(json.dumps(SAMPLE_CASE["order"]))
     code, out, _ = run("reopen", "--order", str(order), "--platform", "douyin", "--json")

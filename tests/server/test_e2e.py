@@ -155,7 +155,10 @@ def test_deadlines_and_reopen_without_a_full_prediction(server: ServerProcess) -
     order.trade_succeeded_at.FromJsonString("2026-11-06T00:00:00Z")
     request = service_pb2.CheckReopenEligibilityRequest(platform=cases_pb2.PLATFORM_TMALL, order=order)
     request.at.FromJsonString("2026-12-21T00:00:00Z")
-    eligibility = client("CheckReopenEligibility", request).eligibility
+    response = client("CheckReopenEligibility", request)
+    eligibility = response.eligibility
+    assert response.buyer.platform == "tmall" and response.buyer.reasons  # not re-opened: the normal period
+    assert response.buyer.status == prediction_pb2.ELIGIBILITY_STATUS_UNKNOWN
     expected = disputes.reopen_eligibility(
         {**case_dict()["order"], "trade_succeeded_at": "2026-11-06T00:00:00+00:00"},
         "tmall",
