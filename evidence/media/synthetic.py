@@ -33,9 +33,25 @@ import numpy as np
 import zxingcpp
 
 from ..errors import ToolError
+from .looks import Look, random_look
 from .tools import require_tool, run_tool, terminate
 
-__all__ = ["Phase", "Script", "UnboxingSpec", "render_frames", "write_unboxing_video"]
+__all__ = [
+    "HELD_OUT_SEEDS",
+    "TUNING_SEEDS",
+    "Look",
+    "Phase",
+    "Script",
+    "UnboxingSpec",
+    "random_look",
+    "randomised_spec",
+    "render_frames",
+    "write_unboxing_video",
+]
+
+# Seeds of randomised videos: tune the analysis on the first group only, report agreement on both.
+TUNING_SEEDS = range(0, 10000)
+HELD_OUT_SEEDS = range(10000, 20000)
 
 Image = np.ndarray
 
@@ -111,6 +127,11 @@ class UnboxingSpec:
     handler_name: str = "Core Media Video"
     editor_comment: str | None = None  # e.g. "Made with CapCut"
     extra_metadata: tuple[tuple[str, str], ...] = ()
+    # what is filmed: None = the classic brown box on a brown table (the fixed test world)
+    look: Look | None = None
+    claim: str = "damaged"  # "damaged" (damage close-up) | "swapped" (product label and serial close-up)
+    product_code: str | None = None  # EAN-13 on the goods (randomised looks); None: drawn from the seed
+    serial: str | None = None  # serial number printed on the goods' label
 
 
 @dataclass(frozen=True)
@@ -137,6 +158,11 @@ class Script:
     opening_at: float | None = None
     closeup_at: tuple[float, float] | None = None
     commands: tuple[tuple[str, ...], ...] = field(default=())
+    claim: str = "damaged"
+    look: str = ""  # Look.summary() of a randomised video ("" for the classic renderer)
+    kind: str = "box"  # parcel kind: box | bag | envelope
+    problem_fill: float | None = None  # problem area extent / frame extent in the close-up
+    product_code: str | None = None  # the EAN-13 shown on the goods (randomised looks)
 
     def phase_times(self, name: str) -> list[Phase]:
         return [p for p in self.phases if p.name == name]
@@ -597,8 +623,19 @@ def _source_times(spec: UnboxingSpec, phases: list[Phase]) -> tuple[list[float],
         printed_number=(spec.label_number or spec.tracking_number) if spec.label else None,
         opening_at=opening,
         closeup_at=close,
+        claim=spec.claim,
+        look=spec.look.summary() if spec.look is not None else "",
+        kind=spec.look.kind if spec.look is not None else "box",
+        problem_fill=spec.look.closeup_fill if spec.look is not None and close is not None else None,
+        product_code=_product_code(spec) if spec.look is not None else None,
     )
     return times, script
+
+
+def _product_code(spec: UnboxingSpec) -> str:
+    from .render import product_label_number
+
+    return spec.product_code or product_label_number(spec.seed)
 
 
 def _phase_at(phases: list[Phase], t: float) -> tuple[Phase, float]:
@@ -613,7 +650,13 @@ def render_frames(spec: UnboxingSpec) -> tuple[Iterator[Image], Script]:
     """Frames (BGR, upright as the viewer should see them) and the ground truth, lazily rendered."""
     phases = _plan(spec)
     times, script = _source_times(spec, phases)
-    renderer = _Renderer(spec)
+    renderer: _Renderer | LookRenderer
+    if spec.look is None:
+        renderer = _Renderer(spec)
+    else:
+        from .render import LookRenderer
+
+        renderer = LookRenderer(spec)
 
     def gen() -> Iterator[Image]:
         last_t: float | None = None
@@ -628,6 +671,37 @@ def render_frames(spec: UnboxingSpec) -> tuple[Iterator[Image], Script]:
             yield last
 
     return gen(), script
+
+
+_PREFIXES = ("SF", "YT", "JT", "ZT", "YD", "JDX", "")
+
+
+def randomised_spec(seed: int, **overrides: object) -> UnboxingSpec:
+    """A domain-randomised clean unboxing for ``seed`` (deterministic): a random :class:`Look`,
+    frame rate, timings, noise, ~15 % portrait and a random tracking number. ``overrides`` set any
+    :class:`UnboxingSpec` field (the edits of a variant, the claim, ...)."""
+    rng = np.random.default_rng([seed, 0x5EC])
+    prefix = str(rng.choice(_PREFIXES))
+    digits = "".join(str(int(d)) for d in rng.integers(0, 10, 15 if prefix == "" else 13 - len(prefix) + 2))
+    tracking = prefix + (digits if prefix else "7" + digits[1:])
+    fields: dict[str, object] = {
+        "seed": seed,
+        "look": random_look(seed),
+        "fps": float(rng.choice([24.0, 25.0, 30.0])),
+        "tracking_number": tracking,
+        "label_hold_s": round(float(rng.uniform(1.6, 3.0)), 2),
+        "face_hold_s": round(float(rng.uniform(1.0, 1.8)), 2),
+        "rotate_s": round(float(rng.uniform(0.35, 0.8)), 2),
+        "opening_s": round(float(rng.uniform(1.4, 2.6)), 2),
+        "contents_s": round(float(rng.uniform(2.2, 3.4)), 2),
+        "closeup_s": round(float(rng.uniform(2.2, 3.4)), 2),
+        "noise_sigma": round(float(rng.uniform(1.0, 4.5)), 2),
+        "portrait": bool(rng.uniform() < 0.15),
+        "product_code": None,
+        "serial": "SN" + "".join(str(int(d)) for d in rng.integers(0, 10, 10)),
+    }
+    fields.update(overrides)
+    return UnboxingSpec(**fields)  # type: ignore[arg-type]
 
 
 def _encode_args(spec: UnboxingSpec, size: tuple[int, int], out: Path) -> list[str]:
