@@ -532,7 +532,8 @@ class LookRenderer:
         self.pyramids: dict[int, list[Image]] = {}
         for tex in (*self.faces.values(), self.item, self.open_parcel, self.cut_top):
             self._register(tex)
-        self.noise = [rng.normal(0, spec.noise_sigma, (self.h, self.w, 3)).astype(np.int16) for _ in range(5)]
+        # sensor noise: a random window of a larger field each frame, so no two frames are identical
+        self.noise = rng.normal(0, max(spec.noise_sigma, 0.8), (self.h + 61, self.w + 67, 3)).astype(np.int16)
         self.jitter = np.zeros(2)
         yy, xx = np.mgrid[0 : self.h, 0 : self.w].astype(np.float32)
         r2 = ((xx / self.w - 0.5) ** 2 + (yy / self.h - 0.5) ** 2) / 0.5
@@ -866,7 +867,8 @@ class LookRenderer:
         if self.spec.blur_sigma > 0:
             img = cv2.GaussianBlur(img, (0, 0), self.spec.blur_sigma)
         out = cv2.multiply(img.astype(np.float32), self.gains[take])
-        noisy = out.astype(np.int16) + self.noise[index % len(self.noise)]
+        oy, ox = int(self.rng.integers(0, 61)), int(self.rng.integers(0, 67))
+        noisy = out.astype(np.int16) + self.noise[oy : oy + self.h, ox : ox + self.w]
         return np.asarray(np.clip(noisy, 0, 255), np.uint8)
 
     def problem_fill(self) -> float:

@@ -112,3 +112,23 @@ def test_rendered_waybill_reads_at_the_label_phase(tmp_path, seed: int) -> None:
     grey = _frame_at(path, (label.start + label.end) / 2, 640, 360)
     texts = [r.text for r in zxingcpp.read_barcodes(grey)]
     assert spec.tracking_number in texts, (spec.look.summary() if spec.look else "", texts)
+
+
+def test_agreement_truth_table() -> None:
+    from bench.agreement import ELEMENTS, VARIANTS, agrees, case_for
+    from evidence import Element, Verdict
+
+    assert all(v == (Verdict.PASS,) for v in VARIANTS["clean"].truth.values())
+    assert all(v == (Verdict.PASS,) for v in VARIANTS["swapped"].truth.values())
+    for name, variant in VARIANTS.items():
+        assert set(variant.truth) == set(ELEMENTS), name
+        if variant.failure is not None:  # the failure it must cause is the expected verdict
+            assert variant.truth[variant.failure][0] == Verdict.FAIL, name
+        for e in ELEMENTS:  # nothing but its own failure may FAIL where PASS is expected
+            if e != variant.failure and variant.truth[e][0] == Verdict.PASS:
+                assert not agrees(name, e, Verdict.FAIL), (name, e)
+    assert agrees("no_label", Element.CONSISTENCY, Verdict.INCONCLUSIVE)
+    assert not agrees("clean", Element.COMPLETENESS, Verdict.INCONCLUSIVE)
+    early = case_for("SF1", VARIANTS["early"])
+    assert early.return_signed_at is not None and early.return_tracking_number == "SF1"
+    assert case_for("SF1", VARIANTS["swapped"]).claimed_problem == "swapped"
