@@ -158,7 +158,17 @@ class Scorer:
             merchant_probability=round(float(prediction.merchant_probability), 6),
             rule_ids=new_rules,
             actual_outcome=actual,
+            missing_facts=list(prediction.missing_facts),
+            review_reasons=list(prediction.review_reasons),
+            freight=None
+            if prediction.freight is None
+            else {"payer": prediction.freight.payer, "rule_id": prediction.freight.rule_id},
         )
+        if case.order.entry_reopens:
+            buyer = disputes.buyer_application(
+                case.order, platform, at=self.options.at or case.as_of, pack=pack
+            )
+            result["buyer_may_apply"] = buyer.status.value
         old = previous.get("outcome")
         result["previous_outcome"] = old
         result["changed"] = None if old is None else old != prediction.outcome.value
