@@ -95,7 +95,9 @@ def load_photo(path: Path, limits: MediaLimits) -> tuple[PhotoFacts, Pixels]:
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _too_large(path, str(exc)) from exc
         except (OSError, EOFError, ValueError, SyntaxError) as exc:
-            raise _decode_error(path, facts.format, exc) from exc
+            raise _decode_error(
+                path, facts.format, exc, facts.size_bytes / max(1, facts.width * facts.height)
+            ) from exc
         return facts, pixels
 
 
@@ -160,9 +162,19 @@ def _too_large(path: Path, detail: str) -> MediaTooLarge:
     )
 
 
-def _decode_error(path: Path, what: str, exc: BaseException) -> Exception:
+# Fewer compressed bytes per pixel than any real encoder writes (a 12 MP HEIC is ~1.5 MB, i.e.
+# ~0.1 B/px; a flat-colour PNG ~0.0005 B/px is checked only after a decode error): a file that
+# fails to decode with less than this has its pixel data missing, e.g. a metadata-only HEIC whose
+# decoder reports "NAL unit size is invalid" or "no image data", depending on libheif's version.
+_MISSING_PAYLOAD_BYTES_PER_PIXEL = 0.001
+
+
+def _decode_error(
+    path: Path, what: str, exc: BaseException, bytes_per_pixel: float | None = None
+) -> Exception:
     text = str(exc)
-    if isinstance(exc, EOFError) or "truncated" in text.lower() or "end of file" in text.lower():
+    missing = bytes_per_pixel is not None and bytes_per_pixel < _MISSING_PAYLOAD_BYTES_PER_PIXEL
+    if missing or isinstance(exc, EOFError) or "truncated" in text.lower() or "end of file" in text.lower():
         return TruncatedMedia(
             f"{path.name}: the {what} pixel data is cut off or missing ({text}); the file was not copied "
             "completely; upload the original photo again",
