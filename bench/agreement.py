@@ -8,7 +8,7 @@ matching :class:`CaseFacts`, and compares each element's verdict with :data:`TRU
 seed group, the agreement per element, the clean videos with any FAIL (the worst error: a valid
 video judged invalid), the FAIL rate of each failure variant and every disagreement, and writes a
 contact sheet per disagreement (frames at the findings' times and at each script phase) so a person
-can look. Rendered videos are cached by (seed, variant, generator source hash).
+can look. Rendered videos are cached by (seed, spec, generator source hash) in ``--cache``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -206,14 +207,18 @@ def run_one(seed: int, variant: str, cache: Path, out: Path, gen: str) -> dict[s
 
     v = VARIANTS[variant]
     spec = randomised_spec(seed, **v.overrides)
-    path = cache / f"{seed}-{variant}-{gen}.mp4"
+    # keyed by the spec itself: variants that differ only in the case (early) share one video
+    key = hashlib.sha256(repr(spec).encode()).hexdigest()[:10]
+    path = cache / f"{seed}-{key}-{gen}.mp4"
     meta = path.with_suffix(".json")
     render_s = 0.0
     if path.exists() and meta.exists():
         script_info = json.loads(meta.read_text())
     else:
         started = time.perf_counter()
-        script = write_unboxing_video(path, spec)
+        part = path.with_name(f"{path.stem}.{os.getpid()}.mp4")  # two workers may render the same spec
+        script = write_unboxing_video(part, spec)
+        os.replace(part, path)
         render_s = time.perf_counter() - started
         script_info = {
             "duration": script.duration_s,

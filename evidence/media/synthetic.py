@@ -16,7 +16,7 @@ Recipe (what :func:`write_unboxing_video` runs; ``Script.commands`` records the 
     ffmpeg -f rawvideo -pix_fmt bgr24 -s WxH -r FPS -i pipe: [-vf setpts=...] \
            -c:v libx264 -preset veryfast -crf 20 -g GOP -pix_fmt yuv420p -fflags +bitexact enc.mp4
     ffmpeg -i enc.mp4 -c copy -movflags use_metadata_tags -metadata creation_time=... \
-           [-metadata:s:v:0 rotate=90] ... out.mp4
+           [-metadata:s:v:0 rotate=270] ... out.mp4
 """
 
 from __future__ import annotations
@@ -760,7 +760,8 @@ def _metadata_args(spec: UnboxingSpec, src: Path, out: Path) -> list[str]:
     args += ["-fflags", "+bitexact", "-movflags", "use_metadata_tags+faststart"]
     args += ["-metadata:s:v:0", f"handler_name={spec.handler_name}", "-metadata:s:v:0", "encoder="]
     if spec.portrait:
-        args += ["-metadata:s:v:0", "rotate=90"]
+        # display matrix -90 (turn clockwise to view), as an iPhone held upright writes it
+        args += ["-metadata:s:v:0", "rotate=270"]
     meta: list[tuple[str, str]] = []
     if spec.creation_time is not None:
         meta.append(

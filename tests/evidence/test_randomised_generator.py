@@ -132,3 +132,35 @@ def test_agreement_truth_table() -> None:
     early = case_for("SF1", VARIANTS["early"])
     assert early.return_signed_at is not None and early.return_tracking_number == "SF1"
     assert case_for("SF1", VARIANTS["swapped"]).claimed_problem == "swapped"
+
+
+def test_portrait_video_displays_upright(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Portrait frames are stored turned into landscape with a display matrix, as a phone does;
+    a player (ffmpeg's autorotate) must show them upright, not upside down."""
+    spec = replace(UnboxingSpec(portrait=True, width=320, height=180), label_hold_s=1.0)
+    path = tmp_path / "p.mp4"
+    write_unboxing_video(path, spec)
+    frames, _ = render_frames(spec)
+    first = next(iter(frames)).astype(np.float32).mean(axis=2)
+    raw = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-frames:v",
+            "1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "gray",
+            "pipe:",
+        ],
+        check=True,
+        capture_output=True,
+    ).stdout
+    shown = np.frombuffer(raw, np.uint8).reshape(320, 180).astype(np.float32)
+    upright = float(np.abs(shown - first).mean())
+    flipped = float(np.abs(shown - first[::-1, ::-1]).mean())
+    assert upright < 0.5 * flipped, (upright, flipped)
