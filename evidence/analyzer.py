@@ -9,7 +9,7 @@ into an :class:`~evidence.model.Assessment`. Tests can drive it with synthetic f
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -23,7 +23,7 @@ from .barcodes import (
     read_barcodes_in_regions,
 )
 from .config import AnalysisConfig
-from .continuity import find_breaks, find_freezes
+from .continuity import NativeTrack, find_breaks, find_freezes
 from .elements import DecodeSummary, Evidence, judge_all
 from .model import (
     Assessment,
@@ -70,6 +70,7 @@ class VideoAnalyzer:
         self._scene_kept = 0
         self._scene_last = -math.inf
         self._seen_times: set[int] = set()
+        self.native: dict[int, NativeTrack] = {}
 
     # --- feeding ---------------------------------------------------------------------------
 
@@ -78,6 +79,12 @@ class VideoAnalyzer:
         self._streams += 1
         self._states[self._streams] = SignalState()
         return self._streams
+
+    def native_sink(self, stream: int) -> Callable[[float, np.ndarray], None]:
+        """Where a decode stream hands every decoded frame, small (``native_max_side``), in order."""
+        track = NativeTrack(self.cfg)
+        self.native[stream] = track
+        return track.feed
 
     def add(
         self, stream: int, t: float, key: bool, image: np.ndarray, detail: np.ndarray | None, dense: bool
@@ -150,6 +157,7 @@ class VideoAnalyzer:
     def drop_stream(self, stream: int) -> None:
         """Forget a decode stream's samples (a window that did not decode cleanly)."""
         self.samples = [s for s in self.samples if s.stream != stream]
+        self.native.pop(stream, None)
 
     # --- planning ----------------------------------------------------------------------------
 
@@ -178,7 +186,13 @@ class VideoAnalyzer:
         samples = sorted(self.samples, key=lambda s: s.t)
         duration = decode.decodable_until if decode.decodable_until > 0 else decode.declared_duration
         spikes = self.packets.spikes() if self.packets is not None else []
-        breaks = find_breaks(samples, cfg, spikes)
+        breaks = find_breaks(
+            samples,
+            cfg,
+            spikes,
+            native=list(self.native.values()),
+            edit_mark=self.packets.edit_mark if self.packets is not None else None,
+        )
         freezes = find_freezes(samples, cfg, self.packets.tiny_between if self.packets is not None else None)
         pauses: list[tuple[float, float]] = []
         if self.packets is not None:

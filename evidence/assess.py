@@ -96,6 +96,7 @@ def assess(
     width, height = (facts.display_width or facts.width), (facts.display_height or facts.height)
     detail = fit_size(width, height, cfg.detail_max_side)
     small = fit_size(width, height, cfg.analysis_max_side)
+    native = fit_size(width, height, cfg.native_max_side) if cfg.native_max_side > 0 else None
     declared = facts.duration_s or (float(pe.t[-1]) if pe is not None else 0.0)
     timeout = cfg.limits.decode_timeout(declared)
     deadline = time.monotonic() + timeout
@@ -113,7 +114,8 @@ def assess(
         into: DecodeLog | None = None,
     ) -> int:
         stream = analyzer.new_stream()
-        for t, key, image, detail in decode(request, into or log):
+        sink = analyzer.native_sink(stream) if request.native_size is not None else None
+        for t, key, image, detail in decode(request, into or log, sink):
             analyzer.add(stream, t, key, image, detail, dense)
             if declared > 0:
                 a, b = span
@@ -132,6 +134,7 @@ def assess(
             threads=cfg.decoder_threads,
             detail_size=detail,
             detail_every=max(1, round(cfg.barcode_scan_interval_s * cfg.dense_fps)),
+            native_size=native,
         )
         feed(req, True, (0.0, 1.0))
 
@@ -179,6 +182,7 @@ def assess(
             min_interval=1.0 / cfg.window_fps,
             timeout_s=remaining(),
             threads=cfg.decoder_threads,
+            native_size=native,
         )
         window_log = DecodeLog()
         stream = feed(req, True, (0.4, 1.0), into=window_log)

@@ -178,7 +178,33 @@ class AnalysisConfig:
     rotation loses alignment gradually, a cut in one pair."""
     cut_align_neighbours: float = 0.7
     splice_background_shift: float = 18.0
-    """Background colour shift across a cut (0–255) that marks a splice of two different takes."""
+    """Background colour shift across a cut (0–255) that marks a splice of two different takes
+    (border colours averaged over ``cut_side_s`` either side, so one noisy frame cannot flip it)."""
+    native_max_side: int = 160
+    """Long side of the small copy of *every* decoded frame (dense pass and dense windows) that
+    continuity compares frame by frame at the native rate; 0 turns the native track off."""
+    cut_native_min: float = 5.0
+    """Content change between two consecutive native frames that can be a cut. Low on purpose: in a
+    calm shot a single-frame jump is telling even when small; abruptness and persistence decide."""
+    cut_native_ratio_min: float = 2.2
+    """A native jump is a candidate when its change is this many times the mean of the two pairs
+    either side (a pan, zoom or occluder changes the picture over several frames, a cut in one)."""
+    cut_native_ratio: float = 5.0
+    """A candidate this abrupt is corroborated by its abruptness alone (with persistence); below it,
+    an edit trace in the packets at that frame (an inserted keyframe, an isolated near-intra
+    P-frame) must corroborate it. Real takes reach 2.6–3.4 (a bird's head close to the lens)."""
+    cut_native_marked_min: float = 10.0
+    """...and then the change must be at least this: a keyframe's own coding redraws the picture a
+    little (keyframe pulsing), so a small jump at a keyframe is what the keyframe did."""
+    cut_persist_min: float = 0.6
+    """A cut's change must persist: the picture before it is not seen again in the
+    ``cut_persist_window_s`` after it, nor the picture after it in the window before it (each
+    compared with the jump's own change). An occluder passing the lens comes back; a cut does not."""
+    cut_persist_window_s: float = 1.0
+    cut_persist_gap_s: float = 0.15
+    """Frames this close to a jump are left out of the persistence test (motion blur, a transition)."""
+    cut_side_s: float = 0.3
+    """Border colours are averaged over this long either side of a cut to tell a splice from a cut."""
     pause_min_gap_s: float = 1.0
     """A gap in presentation timestamps at least this long is a pause in recording."""
     freeze_min_s: float = 1.0

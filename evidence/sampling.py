@@ -56,6 +56,7 @@ class PacketEvidence:
         self.quiet = float(np.percentile(nonkey, 30)) if len(nonkey) >= 5 else 0.0
         self.median_nonkey = float(np.median(nonkey)) if len(nonkey) else 0.0
         self._tiny_flags = self._tiny()
+        self._spikes: list[tuple[float, float, float]] | None = None
         self.dynamic_range = self._dynamic_range()
 
     def _dynamic_range(self) -> float:
@@ -101,6 +102,11 @@ class PacketEvidence:
         non-key packets) and a sizeable share of a keyframe: motion inflates P-frames a few times,
         a cut makes the encoder code nearly the whole picture afresh.
         """
+        if self._spikes is None:
+            self._spikes = self._find_spikes()
+        return list(self._spikes)
+
+    def _find_spikes(self) -> list[tuple[float, float, float]]:
         n = len(self.size)
         keys = self.size[self.key]
         if n < 8 or self.median_nonkey <= 0 or len(keys) == 0:
@@ -143,6 +149,27 @@ class PacketEvidence:
             else:
                 out.append(float(cur))
         return out
+
+    def edit_mark(self, t: float, tol: float) -> str | None:
+        """What the packets say an editor's encoder did at the frame shown at ``t``, if anything.
+
+        A keyframe there that is off the video's keyframe grid (its distance from the previous one
+        more than 25 % away from the median keyframe interval: encoders insert one at a scene
+        change), or a near-intra P-frame there with no other within a second (motion compensation
+        failed once, not in a rhythm some encoders keep).
+        """
+        keys = self.keyframe_times
+        near = np.nonzero(np.abs(keys - t) <= tol + 1e-6)[0]
+        if len(near) and near[0] > 0:
+            regular = float(np.median(np.diff(keys)))
+            since = float(keys[near[0]] - keys[near[0] - 1])
+            if abs(since - regular) > 0.25 * regular:
+                return "an encoder inserted a keyframe at that frame"
+        spikes = [s for s in self.spikes() if s[2] >= self.cfg.packet_spike_keyframe_share]
+        at = [s for s in spikes if abs(s[0] - t) <= tol + 1e-6]
+        if at and not any(0 < abs(s[0] - at[0][0]) <= 1.0 for s in spikes):
+            return f"the frame is coded almost afresh ({at[0][1]:.1f}x the packets around it)"
+        return None
 
     def _tiny(self) -> np.ndarray:
         """Per packet: whether the 5 non-key packets around it are near-empty (median)."""

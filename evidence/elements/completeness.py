@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from ..model import Element, ElementResult, Finding, Severity
 from .base import SOURCES, Evidence, conclude, default_rule
 
@@ -37,18 +39,32 @@ def judge_completeness(ev: Evidence) -> ElementResult:
             if b.kind == "splice"
             else "the picture jumps here: frames were cut out or the recording was restarted"
         )
+        native = not math.isnan(b.persist)
+        if native:
+            rule = (
+                f"a single-frame change ≥ {cfg.cut_native_min:g} and ≥ {cfg.cut_native_ratio_min:g}x the frame "
+                f"changes around it that persists (≥ {cfg.cut_persist_min:g} of it for {cfg.cut_persist_window_s:g} s "
+                f"either side), and either ≥ {cfg.cut_native_ratio:g}x or an edit trace in the packets "
+                f"(change ≥ {cfg.cut_native_marked_min:g})"
+            )
+        else:
+            rule = (
+                f"content change ≥ {cfg.cut_min_score:g} and ≥ {cfg.cut_adaptive_ratio:g}x its neighbours, "
+                f"or frame alignment collapsing to ≤ {cfg.cut_align_max:g} between well-aligned neighbours "
+                "with a near-intra P-frame, or a near-intra P-frame with the pixels changing more than around it"
+            )
+        if b.kind == "splice":
+            rule += f"; background shift ≥ {cfg.splice_background_shift:g} (averaged over {cfg.cut_side_s:g} s either side)"
+        why = f"; seen as {', '.join(b.evidence)}" if b.evidence else ""
         findings.append(
             Finding(
                 f"COMPLETENESS_{kind}",
                 E,
                 Severity.FAILURE,
-                f"{what} at {b.t:.1f} s (change {b.content:.0f} vs {b.neighbours:.0f} around it)",
+                f"{what} at {b.t:.1f} s (change {b.content:.0f} vs {b.neighbours:.0f} around it{why})",
                 t_start=round(b.t - b.resolution, 2),
                 t_end=round(b.t, 2),
-                rule=f"content change ≥ {cfg.cut_min_score:g} and ≥ {cfg.cut_adaptive_ratio:g}x its neighbours, "
-                f"or frame alignment collapsing to ≤ {cfg.cut_align_max:g} between well-aligned neighbours, "
-                "or a near-intra P-frame with the pixels changing more than around it"
-                + (f"; background shift ≥ {cfg.splice_background_shift:g}" if b.kind == "splice" else ""),
+                rule=rule,
                 source=SOURCES["complete"],
                 value=round(b.content, 1),
             )

@@ -25,7 +25,7 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +40,8 @@ __all__ = ["DecodeLog", "DecodeRequest", "Frame", "decode"]
 _SHOWINFO = re.compile(r"\bn:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:(\S+).*?\biskey:(\d)")
 _LEVEL = re.compile(r"\[(error|fatal|panic)\]")
 MAX_KEPT_ERRORS = 50
+NATIVE_SHOWINFO = "showinfo@native"  # the native branch's showinfo, told apart by its instance name
+NativeSink = Callable[[float, np.ndarray], None]
 
 
 @dataclass
@@ -87,8 +89,9 @@ class DecodeRequest:
     threads: int = 0  # decoder threads (0: ffmpeg's default)
     detail_size: tuple[int, int] | None = None  # (w, h) of grey detail frames; None: no detail
     detail_every: int = 1  # a detail frame for every n-th kept frame (the 0th, n-th, 2n-th, ...)
+    native_size: tuple[int, int] | None = None  # (w, h) of a BGR copy of *every* decoded frame
 
-    def argv(self, detail_fd: int | None = None) -> list[str]:
+    def argv(self, detail_fd: int | None = None, native_fd: int | None = None) -> list[str]:
         in_opts: dict[str, object] = {}
         if self.keyframes_only:
             in_opts["skip_frame"] = "nokey"
@@ -105,6 +108,16 @@ class DecodeRequest:
             keep_from = f"gte(t,{self.origin + self.start:.6f})*"
         src = ffmpeg.input(str(self.path), **in_opts)
         video = src[str(self.stream_index)]
+        native = None
+        if self.native_size is not None:
+            if native_fd is None:
+                raise ValueError("a request with native frames needs the native pipe's descriptor")
+            split = video.split()
+            video, native = split[0], split[1]
+            if keep_from:
+                native = native.filter("select", keep_from.rstrip("*"))
+            native = native.filter("scale", self.native_size[0], self.native_size[1], flags="area")
+            native = native.filter(NATIVE_SHOWINFO, checksum=0)
         if self.min_interval > 0:
             # keep the first frame, then one whenever min_interval has passed (true timestamps kept)
             gap = max(0.0, self.min_interval - 0.004)
@@ -131,6 +144,11 @@ class DecodeRequest:
                 detail, f"pipe:{detail_fd}", format="rawvideo", pix_fmt="gray", fps_mode="passthrough"
             )
             out = ffmpeg.merge_outputs(out, second)
+        if native is not None:
+            third = ffmpeg.output(
+                native, f"pipe:{native_fd}", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough"
+            )
+            out = ffmpeg.merge_outputs(out, third)
         out = out.global_args("-hide_banner", "-nostdin", "-nostats", "-loglevel", "level+info", "-copyts")
         args: list[str] = out.compile(cmd=require_tool("ffmpeg"))
         return args
@@ -150,37 +168,46 @@ def _read_exact(stream: object, size: int) -> bytes | None:
 
 
 def decode(
-    request: DecodeRequest, log: DecodeLog
+    request: DecodeRequest, log: DecodeLog, native_sink: NativeSink | None = None
 ) -> Iterator[tuple[float, bool, np.ndarray, np.ndarray | None]]:
     """Yield ``(t, is_key, bgr, grey_detail_or_None)`` for each frame of ``request``.
 
+    With ``request.native_size``, every decoded frame is also handed, small, to ``native_sink``
+    (``(t, bgr)``, in order, from a reader thread; done before this generator ends).
     Errors are counted into ``log``. Raises ToolTimeout if the deadline passes and ToolError if
     ffmpeg cannot start or dies without producing what it announced. The caller decides what
     decode errors mean for the evidence.
     """
     w, h = request.out_size
     frame_bytes = w * h * 3
-    detail_r = detail_w = -1
-    if request.detail_size is not None:
-        detail_r, detail_w = os.pipe()
+    detail_r = detail_w = native_r = native_w = -1
+    if request.native_size is not None and native_sink is None:
+        raise ValueError("a request with native frames needs a sink for them")
     try:
-        argv = request.argv(detail_w if detail_w >= 0 else None)
+        if request.detail_size is not None:
+            detail_r, detail_w = os.pipe()
+        if request.native_size is not None:
+            native_r, native_w = os.pipe()
+        argv = request.argv(detail_w if detail_w >= 0 else None, native_w if native_w >= 0 else None)
         proc = subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             bufsize=0,
-            pass_fds=(detail_w,) if detail_w >= 0 else (),
+            pass_fds=tuple(fd for fd in (detail_w, native_w) if fd >= 0),
         )
     except BaseException:
-        for fd in (detail_r, detail_w):
+        for fd in (detail_r, detail_w, native_r, native_w):
             if fd >= 0:
                 os.close(fd)
         raise
-    if detail_w >= 0:
-        os.close(detail_w)  # the child holds it; our copy would keep the pipe from ending
+    for fd in (detail_w, native_w):
+        if fd >= 0:
+            os.close(fd)  # the child holds it; our copy would keep the pipe from ending
     times: queue.Queue[tuple[float, bool] | None] = queue.Queue()
+    native_times: queue.Queue[float | None] = queue.Queue()
+    native_failure: list[BaseException] = []
     details: queue.Queue[np.ndarray | None] = queue.Queue()
     timed_out = threading.Event()
 
@@ -190,7 +217,12 @@ def decode(
         for raw in iter(proc.stderr.readline, b""):
             line = raw.decode("utf-8", "replace")
             m = _SHOWINFO.search(line)
-            if m and "showinfo" in line:
+            if m and NATIVE_SHOWINFO in line:
+                try:
+                    native_times.put(float(m.group(3)))
+                except ValueError:
+                    continue
+            elif m and "showinfo" in line:
                 try:
                     pts_time = float(m.group(3))
                 except ValueError:
@@ -205,6 +237,7 @@ def decode(
                 else:
                     log.add_error(line)
         times.put(None)
+        native_times.put(None)
 
     def read_details() -> None:
         # drained continuously so ffmpeg never blocks on this pipe; the main pipe's backpressure
@@ -216,6 +249,23 @@ def decode(
                 details.put(np.frombuffer(data, np.uint8).reshape(dh, dw))
         details.put(None)
 
+    def read_native() -> None:
+        # every decoded frame, small: handed to the sink at once, so nothing piles up here
+        assert request.native_size is not None and native_sink is not None
+        nw, nh = request.native_size
+        with os.fdopen(native_r, "rb", buffering=0) as pipe:
+            try:
+                while (data := _read_exact(pipe, nw * nh * 3)) is not None:
+                    stamp = native_times.get(timeout=request.timeout_s)
+                    if stamp is None:
+                        break
+                    native_sink(stamp - request.origin, np.frombuffer(data, np.uint8).reshape(nh, nw, 3))
+            except BaseException as exc:  # re-raised by the consumer once decoding has ended
+                native_failure.append(exc)
+            # drain whatever is left so ffmpeg never blocks on this pipe
+            while pipe.read(1 << 16):
+                pass
+
     def watchdog() -> None:
         timed_out.set()
         terminate(proc, grace_s=1.0)
@@ -226,6 +276,10 @@ def decode(
     if detail_r >= 0:
         detail_reader = threading.Thread(target=read_details, name="ffmpeg-detail", daemon=True)
         detail_reader.start()
+    native_reader = None
+    if native_r >= 0:
+        native_reader = threading.Thread(target=read_native, name="ffmpeg-native", daemon=True)
+        native_reader.start()
     timer = threading.Timer(request.timeout_s, watchdog)
     timer.daemon = True
     timer.start()
@@ -290,6 +344,10 @@ def decode(
         yield from ready(block=False, drain=True)
         proc.wait(timeout=left())
         reader.join(timeout=5.0)
+        if native_reader is not None:
+            native_reader.join(timeout=left())
+            if native_failure:
+                raise native_failure[0]
         log.returncode = proc.returncode
     except queue.Empty as exc:
         raise ToolTimeout(f"ffmpeg stopped reporting frames while decoding {request.path.name}") from exc
@@ -300,3 +358,5 @@ def decode(
         terminate(proc)
         if detail_reader is not None:
             detail_reader.join(timeout=5.0)
+        if native_reader is not None:
+            native_reader.join(timeout=5.0)

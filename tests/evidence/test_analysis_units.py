@@ -112,15 +112,18 @@ def test_isolated_content_spike_is_a_cut_but_sustained_motion_is_not() -> None:
     assert find_breaks(pan, CFG) == []
 
 
-def test_alignment_collapse_and_splice_kind() -> None:
+def test_alignment_collapse_needs_the_packets_and_splice_kind() -> None:
     seq = [sample(0.1 * i, 4.0) for i in range(1, 20)]
     seq[9] = sample(1.0, 9.0, align=0.02)
-    assert [round(b.t, 2) for b in find_breaks(seq, CFG)] == [1.0]
+    # an occluder close to the lens does this too: a collapse alone is no cut
+    assert find_breaks(seq, CFG) == []
+    spike = [(0.97, 3.0, 0.5)]  # a near-intra P-frame inside that pair
+    assert [round(b.t, 2) for b in find_breaks(seq, CFG, spike)] == [1.0]
     seq[9] = sample(1.0, 80.0, align=0.02, border=40.0)
     assert [b.kind for b in find_breaks(seq, CFG)] == ["splice"]
     coarse = [sample(0.25 * i, 4.0, dt=0.25) for i in range(1, 20)]
     coarse[9] = sample(2.5, 9.0, align=0.02, dt=0.25)
-    assert find_breaks(coarse, CFG) == []  # alignment is only telling at fine spacing
+    assert find_breaks(coarse, CFG, [(2.4, 3.0, 0.5)]) == []  # alignment is only telling at fine spacing
 
 
 def test_freeze_needs_identical_frames_and_tiny_packets() -> None:
