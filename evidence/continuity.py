@@ -171,7 +171,8 @@ class NativeTrack:
     def _ring_frame(self, index: int) -> tuple[int, float, np.ndarray, np.ndarray] | None:
         for item in reversed(self._ring):
             if item[0] == index:
-                return item
+                found: tuple[int, float, np.ndarray, np.ndarray] = item
+                return found
             if item[0] < index:
                 break
         return None
