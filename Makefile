@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/proofbox/v1/*.proto)
 PYTEST_ARGS ?=
 
-.PHONY: all run serve test check lint typecheck gen gen-check proto-lint bench bench-evidence bench-policy bench-server bench-batch bench-agreement ffmpeg venv clean demo
+.PHONY: all run serve test check lint typecheck gen gen-check proto-lint bench bench-evidence bench-policy bench-server bench-batch bench-agreement ffmpeg fonts venv clean demo i18n i18n-extract i18n-update i18n-compile i18n-check
 
 all: test
 
@@ -31,6 +31,37 @@ ffmpeg:
 	  echo "ffmpeg not found: installing Debian's ffmpeg package"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
 
+# A CJK font (Debian's fonts-noto-cjk) for Chinese on contact sheets and plots, when none is installed.
+fonts:
+	@fc-list :lang=zh 2>/dev/null | grep -q . || ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1 || { \
+	  echo "no CJK font found: installing Debian's fonts-noto-cjk package"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk; }
+
+## --- translations (gettext catalogs managed with Babel; docs/i18n.md) ----------------------------
+
+LOCALES := proofbox/locale
+POT     := $(LOCALES)/proofbox.pot
+I18N_KEYWORDS := -k Text -k translate -k N_ -k F_:1c,2
+
+# Message ids from the code into the template.
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --no-location --sort-output --omit-header \
+	  -o $(POT) proofbox server
+
+# New and changed ids into every language's catalog (then translate the empty msgstr entries).
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -i $(POT) -d $(LOCALES) -D proofbox --no-fuzzy-matching --ignore-obsolete --no-location --width 100
+
+# The .po catalogs compiled to the .mo files the package reads at run time (committed).
+i18n-compile: $(STAMP)
+	$(BIN)/pybabel compile -d $(LOCALES) -D proofbox
+
+i18n: i18n-update i18n-compile
+
+# The catalogs are current: every id translated (tests/test_i18n.py), the .mo files compiled.
+i18n-check: i18n-compile
+	@git diff --exit-code --quiet -- $(LOCALES)/*/LC_MESSAGES/*.mo || { echo "compiled catalogs are stale: run 'make i18n-compile' and commit"; exit 1; }
+
 ## --- generated gRPC stubs ----------------------------------------------------
 
 # One pinned generation command; the output is committed and `make gen-check` proves it is current.
@@ -50,13 +81,13 @@ proto-lint:
 ## --- run, test, check ------------------------------------------------------------
 
 # Quick start, command 1: install everything and start the service with embedded defaults.
-run: $(STAMP) ffmpeg
+run: $(STAMP) ffmpeg fonts
 	$(BIN)/proofbox serve
 
 serve: run
 
 # Quick start, command 2: the whole test suite.
-test: $(STAMP) ffmpeg
+test: $(STAMP) ffmpeg fonts
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -66,7 +97,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-check: lint typecheck gen-check
+check: lint typecheck gen-check i18n-check
 
 ## --- benchmarks (figures and ratios, never pass/fail) --------------------------
 

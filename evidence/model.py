@@ -183,6 +183,9 @@ class Finding:
     source: str = ""  # where the rule comes from (seed document and section, or "proofbox default")
     media: str = "video"  # "video" or the photo it concerns
     value: float | None = None  # the measured value compared against the rule
+    # language-neutral values the message and rule are written from (seconds, ISO 8601 times,
+    # counts): with the code, what a text in any language is rendered from (proofbox.i18n.findings)
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

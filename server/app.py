@@ -122,7 +122,8 @@ class ProofboxServer:
             options=options,
         )
         service_pb2_grpc.add_ProofboxServiceServicer_to_server(
-            ProofboxServicer(engine, blobs, self._io, limits, self.metrics, cfg.score_window), server
+            ProofboxServicer(engine, blobs, self._io, limits, self.metrics, cfg.score_window, cfg.language),
+            server,
         )
         admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(engine, auth), server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, server)

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from evidence.errors import InvalidInput
+from proofbox.i18n import LANGUAGES
 
 __all__ = ["ServerConfig", "load_config", "parse_size"]
 
@@ -77,6 +78,8 @@ class ServerConfig:
     """debug, info, warning or error."""
     log_format: str = "json"
     """json (one object per line) or text."""
+    language: str = "en"
+    """Language of the texts in replies when a request names none: "en" or "zh-CN"."""
     sqlite_synchronous: str = "normal"
     """SQLite durability: "normal" survives process crashes (WAL); "full" also survives power loss."""
     store_threads: int = 8
@@ -122,6 +125,8 @@ class ServerConfig:
             raise InvalidInput("must be debug, info, warning or error", field="log_level")
         if self.log_format not in {"json", "text"}:
             raise InvalidInput("must be json or text", field="log_format")
+        if self.language not in LANGUAGES:
+            raise InvalidInput(f"must be one of {', '.join(LANGUAGES)}", field="language")
         if self.sqlite_synchronous not in {"normal", "full"}:
             raise InvalidInput("must be normal or full", field="sqlite_synchronous")
         url = self.database_url

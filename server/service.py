@@ -21,6 +21,9 @@ import grpc
 import disputes
 from evidence.config import MediaLimits
 from evidence.errors import InvalidInput, NotFound, ProofboxError
+from proofbox.i18n import DEFAULT as DEFAULT_LANGUAGE
+from proofbox.i18n import negotiate
+from proofbox.i18n.results import localize, localize_deadlines, localize_eligibility
 from proofbox.jsonform import short_enum
 from proofbox.v1 import admin_pb2, admin_pb2_grpc, cases_pb2, records_pb2, service_pb2, service_pb2_grpc
 
@@ -75,6 +78,29 @@ def _encode_token(value: str) -> str:
     return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
 
 
+def language_for(request: Any, context: Context | None, default: str) -> tuple[str, str]:
+    """The reply's language and a note when the request could not be honoured exactly.
+
+    The request's ``language`` field wins; else the ``accept-language`` metadata; else the server's
+    default. An unknown tag is never an error: the default is used and the note says so.
+    """
+    requested = getattr(request, "language", "")
+    if not requested and context is not None:
+        for key, value in context.invocation_metadata() or ():
+            if key == "accept-language" and isinstance(value, str):
+                requested = value
+                break
+    lang, note = negotiate(requested, default)
+    return lang, note.render(lang) if note is not None else ""
+
+
+def localized(result: records_pb2.Result, lang: str, note: str) -> records_pb2.Result:
+    """A copy of ``result`` with its texts in ``lang`` (the stored one keeps codes and English)."""
+    copy = records_pb2.Result()
+    copy.CopyFrom(result)
+    return localize(copy, lang, note)
+
+
 def problem_for(error: BaseException, request_id: str) -> records_pb2.Problem:
     """The Problem a stream item reports instead of failing the stream."""
     if isinstance(error, ProofboxError):
@@ -105,7 +131,9 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
         limits: MediaLimits,
         metrics: Metrics,
         score_window: int,
+        language: str = DEFAULT_LANGUAGE,
     ) -> None:
+        self.language = language
         self.engine = engine
         self.blobs = blobs
         self.io = io_executor
@@ -197,7 +225,9 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
             operation_id=request.operation_id,
             timeout_s=context.time_remaining(),
         )
-        return service_pb2.AssessEvidenceResponse(result=result)
+        return service_pb2.AssessEvidenceResponse(
+            result=localized(result, *language_for(request, context, self.language))
+        )
 
     async def PredictOutcome(
         self, request: service_pb2.PredictOutcomeRequest, context: Context
@@ -212,7 +242,9 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
             pack_version=request.policy_pack_version,
             operation_id=request.operation_id,
         )
-        return service_pb2.PredictOutcomeResponse(result=result)
+        return service_pb2.PredictOutcomeResponse(
+            result=localized(result, *language_for(request, context, self.language))
+        )
 
     async def AssessAndPredict(
         self, request: service_pb2.AssessAndPredictRequest, context: Context
@@ -228,7 +260,9 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
             operation_id=request.operation_id,
             timeout_s=context.time_remaining(),
         )
-        return service_pb2.AssessAndPredictResponse(result=result)
+        return service_pb2.AssessAndPredictResponse(
+            result=localized(result, *language_for(request, context, self.language))
+        )
 
     # --- results -------------------------------------------------------------------------------
 
@@ -238,7 +272,9 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
         result = await self.engine.get_result(
             current_principal(), request.result_id, request.include_keyframes
         )
-        return service_pb2.GetResultResponse(result=result)
+        return service_pb2.GetResultResponse(
+            result=localized(result, *language_for(request, context, self.language))
+        )
 
     async def ListResults(
         self, request: service_pb2.ListResultsRequest, context: Context
@@ -254,7 +290,8 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
             size,
             before,
         )
-        results = [records_pb2.Result.FromString(r.payload) for r in records]
+        lang, note = language_for(request, context, self.language)
+        results = [localize(records_pb2.Result.FromString(r.payload), lang, note) for r in records]
         token = _encode_token(records[-1].result_id) if len(records) == size else ""
         return service_pb2.ListResultsResponse(results=results, next_page_token=token)
 
@@ -304,9 +341,15 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
         pack = self.engine.pack(scored.case, request.policy_pack_version)
         found = disputes.deadlines(scored.case, timestamp_or_none(request, "at"), pack)
         found = sorted(found, key=lambda d: d.due_at)
-        return service_pb2.CheckDeadlinesResponse(
-            deadlines=[deadline_to_proto(d) for d in found], policy_pack_version=pack.version
+        lang, note = language_for(request, context, self.language)
+        response = service_pb2.CheckDeadlinesResponse(
+            deadlines=[deadline_to_proto(d) for d in found],
+            policy_pack_version=pack.version,
+            language=lang,
+            language_note=note,
         )
+        localize_deadlines(response.deadlines, lang)
+        return response
 
     async def CheckReopenEligibility(
         self, request: service_pb2.CheckReopenEligibilityRequest, context: Context
@@ -333,9 +376,15 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
         buyer = disputes.buyer_application(
             order, platform_name, at=timestamp_or_none(request, "at"), pack=pack
         )
-        return service_pb2.CheckReopenEligibilityResponse(
-            eligibility=eligibility_to_proto(eligibility), buyer=buyer_application_to_proto(buyer)
+        lang, note = language_for(request, context, self.language)
+        response = service_pb2.CheckReopenEligibilityResponse(
+            eligibility=eligibility_to_proto(eligibility),
+            buyer=buyer_application_to_proto(buyer),
+            language=lang,
+            language_note=note,
         )
+        localize_eligibility(response.eligibility, lang)
+        return response
 
     # --- streams -------------------------------------------------------------------------------
 
@@ -358,6 +407,7 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
                 dry_run=request.dry_run,
             )
             response.result.CopyFrom(result)
+            localize(response.result, *language_for(request, None, self.language))
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ..model import CreationTime, Element, ElementResult, Finding, Severity
 from .base import SOURCES, Evidence, conclude, default_rule
@@ -16,6 +16,33 @@ SOURCES_DISAGREE = timedelta(hours=1)
 def _fmt(ct: CreationTime) -> str:
     zone = "" if ct.offset_known else " (zone assumed)"
     return f"{ct.value.isoformat()} [{ct.source}]{zone}"
+
+
+def _human(delta: timedelta) -> str:
+    """A duration for the English fallback message: "12.0 years", "3.5 h"; never "4397 days, 11:08:27"."""
+    seconds = abs(delta.total_seconds())
+    if seconds >= 365.25 * 86400:
+        return f"{seconds / (365.25 * 86400):.1f} years"
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.1f} days"
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.0f} min"
+
+
+def _params(**values: object) -> dict[str, str]:
+    """Finding parameters as language-neutral text: ISO 8601 times, plain numbers (seconds)."""
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        if isinstance(value, datetime):
+            out[name] = value.isoformat()
+        elif isinstance(value, timedelta):
+            out[name] = f"{value.total_seconds():g}"
+        elif isinstance(value, float):
+            out[name] = f"{value:g}"
+        else:
+            out[name] = str(value)
+    return out
 
 
 def judge_timeliness(ev: Evidence) -> ElementResult:
@@ -35,11 +62,13 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     "TIMELINESS_TIMES_DISAGREE",
                     E,
                     Severity.WARNING,
-                    "the file's creation times disagree by "
-                    f"{spread}: "
+                    f"the file's creation times disagree by {_human(spread)}: "
                     + "; ".join(_fmt(ct) for ct in ev.video.creation_times)
                     + " (metadata may have been rewritten)",
                     rule="creation times within 1 h of each other",
+                    params=_params(
+                        spread_s=spread, times="; ".join(_fmt(ct) for ct in ev.video.creation_times)
+                    ),
                 )
             )
             score *= 0.8
@@ -59,6 +88,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     else "no video was submitted, so when the first opening was recorded cannot be checked"
                 ),
                 source=SOURCES["first_opening"],
+                params=_params(variant="video" if ev.video is not None else "no_video"),
             )
         )
     elif case.return_signed_at is None:
@@ -71,6 +101,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                 Severity.WARNING,
                 f"recorded {_fmt(created)}, but the case does not say when the return was signed for",
                 source=SOURCES["first_opening"],
+                params=_params(recorded=created.value, recorded_by=created.source),
             )
         )
     else:
@@ -85,11 +116,18 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     "TIMELINESS_BEFORE_SIGN_FOR",
                     E,
                     Severity.FAILURE,
-                    f"recorded {_fmt(created)}, {-delta} before the return was signed for ({signed.isoformat()}): "
-                    "it cannot show the first opening of this return",
+                    f"recorded {_fmt(created)}, {_human(delta)} before the return was signed for "
+                    f"({signed.isoformat()}): it cannot show the first opening of this return",
                     rule=f"creation time ≥ sign-for time − {cfg.clock_tolerance_s:g} s clock tolerance",
                     source=SOURCES["first_opening"],
                     value=round(delta.total_seconds(), 1),
+                    params=_params(
+                        recorded=created.value,
+                        recorded_by=created.source,
+                        signed=signed,
+                        before_s=-delta,
+                        tolerance_s=float(cfg.clock_tolerance_s),
+                    ),
                 )
             )
         elif delta > window:
@@ -99,12 +137,19 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     "TIMELINESS_RECORDED_LATE",
                     E,
                     Severity.FAILURE,
-                    f"recorded {_fmt(created)}, {delta} after the return was signed for: not the first opening "
-                    f"(re-recorded videos are not accepted)",
+                    f"recorded {_fmt(created)}, {_human(delta)} after the return was signed for: not the first "
+                    "opening (re-recorded videos are not accepted)",
                     rule=default_rule("max_record_delay_h", cfg.max_record_delay_h, " h")
                     + " (assumption: the seeds require the first opening, not a number of hours)",
                     source=SOURCES["first_opening"],
                     value=round(delta.total_seconds() / 3600, 2),
+                    params=_params(
+                        recorded=created.value,
+                        recorded_by=created.source,
+                        signed=signed,
+                        after_s=delta,
+                        max_h=float(cfg.max_record_delay_h),
+                    ),
                 )
             )
         else:
@@ -118,6 +163,13 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     rule=default_rule("max_record_delay_h", cfg.max_record_delay_h, " h"),
                     source=SOURCES["first_opening"],
                     value=round(hours, 2),
+                    params=_params(
+                        recorded=created.value,
+                        recorded_by=created.source,
+                        signed=signed,
+                        after_s=max(0.0, delta.total_seconds()),
+                        max_h=float(cfg.max_record_delay_h),
+                    ),
                 )
             )
             score *= 1.0 - 0.3 * min(1.0, hours / cfg.max_record_delay_h)
@@ -128,6 +180,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     E,
                     Severity.INFO,
                     f"the creation time has no time zone; {cfg.limits.assume_timezone} was assumed",
+                    params=_params(zone=cfg.limits.assume_timezone),
                 )
             )
 
@@ -140,10 +193,12 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     "TIMELINESS_SUBMITTED_LATE",
                     E,
                     Severity.FAILURE,
-                    f"submitted {submitted.isoformat()}, {submitted - deadline} after the evidence deadline {deadline.isoformat()}",
+                    f"submitted {submitted.isoformat()}, {_human(submitted - deadline)} after the evidence "
+                    f"deadline {deadline.isoformat()}",
                     rule="evidence submitted before the end of the evidence period (举证期)",
                     source=SOURCES["in_time"],
                     value=round((submitted - deadline).total_seconds() / 3600, 2),
+                    params=_params(submitted=submitted, deadline=deadline, late_s=submitted - deadline),
                 )
             )
         else:
@@ -154,6 +209,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     Severity.INFO,
                     f"submitted {submitted.isoformat()}, before the evidence deadline {deadline.isoformat()}",
                     source=SOURCES["in_time"],
+                    params=_params(submitted=submitted, deadline=deadline),
                 )
             )
         if created is not None and created.value > submitted + timedelta(seconds=cfg.clock_tolerance_s):
@@ -162,8 +218,10 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     "TIMELINESS_CREATED_AFTER_SUBMISSION",
                     E,
                     Severity.FAILURE,
-                    f"the file claims to be recorded ({created.value.isoformat()}) after it was submitted: its clock or metadata is wrong",
+                    f"the file claims to be recorded ({created.value.isoformat()}) after it was submitted: its clock "
+                    "or metadata is wrong",
                     source=SOURCES["first_opening"],
+                    params=_params(recorded=created.value, submitted=submitted),
                 )
             )
             score = 0.0
@@ -180,6 +238,13 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                 Severity.WARNING,
                 f"the case has no {missing}, so timely submission cannot be checked",
                 source=SOURCES["in_time"],
+                params=_params(
+                    variant="both"
+                    if deadline is None and submitted is None
+                    else "deadline"
+                    if deadline is None
+                    else "submitted"
+                ),
             )
         )
     return conclude(E, findings, score, inconclusive)

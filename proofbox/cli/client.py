@@ -146,6 +146,7 @@ class Connection:
         ca_file: str | None = None,
         tls: bool = False,
         timeout_s: float | None = None,
+        language: str = "",
     ) -> None:
         self.address = address or os.environ.get("PROOFBOX_SERVER") or DEFAULT_SERVER
         self.timeout_s = timeout_s
@@ -157,7 +158,9 @@ class Connection:
             )
         else:
             self.channel = grpc.insecure_channel(self.address, options=options)
-        self.metadata = (("authorization", f"Bearer {api_key}"),)
+        self.metadata: tuple[tuple[str, str], ...] = (("authorization", f"Bearer {api_key}"),)
+        if language:  # the texts of every reply in the CLI's language (docs/api.md, "Languages")
+            self.metadata += (("accept-language", language),)
         self.service = service_pb2_grpc.ProofboxServiceStub(self.channel)
         self.admin = admin_pb2_grpc.AdminServiceStub(self.channel)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 import uuid
@@ -31,6 +32,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from proofbox import i18n
 from proofbox.jsonform import JsonFormError, parse
 from proofbox.v1 import admin_pb2, cases_pb2, evidence_pb2, service_pb2
 
@@ -91,6 +93,12 @@ def _common() -> argparse.ArgumentParser:
     )
     group.add_argument(
         "--json", action="store_true", default=argparse.SUPPRESS, help="print the proto JSON mapping"
+    )
+    group.add_argument(
+        "--lang",
+        default=argparse.SUPPRESS,
+        help="language of the output: zh-CN or en (default: from $LC_ALL, $LC_MESSAGES, $LANG, else en); "
+        "for serve, the server's default language",
     )
     return common
 
@@ -262,6 +270,10 @@ class Cli:
         self.err = err
         self.json = bool(getattr(args, "json", False))
         self._conn: Connection | None = None
+        requested = getattr(args, "lang", None) or i18n.language_from_env(os.environ)
+        self.language, note = i18n.negotiate(requested)
+        if note is not None and getattr(args, "lang", None):
+            err.print(note.render(self.language), style="yellow", highlight=False)
 
     @property
     def conn(self) -> Connection:
@@ -277,6 +289,7 @@ class Cli:
                 ca_file=ca_file,
                 tls=bool(getattr(args, "tls", False)),
                 timeout_s=getattr(args, "timeout", None),
+                language=self.language,
             )
         return self._conn
 
@@ -379,6 +392,11 @@ def cmd_serve(cli: Cli) -> int:
             "sqlite_synchronous",
         )
     }
+    if getattr(args, "lang", None):
+        lang, note = i18n.negotiate(args.lang)
+        if note is not None:
+            raise CliError(f"--lang {args.lang}: the server speaks {', '.join(i18n.LANGUAGES)}")
+        flags["language"] = lang
     flags["data_dir"] = getattr(args, "data_dir", None)
     try:
         config = load_config(flags, config_file=args.config)
@@ -629,7 +647,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True)
     cli = Cli(args, out, err)
     try:
-        return COMMANDS[args.command](cli)
+        with i18n.use(cli.language):
+            return COMMANDS[args.command](cli)
     except ServerError as exc:
         if cli.json:
             _json_error(err, exc)

@@ -1,6 +1,8 @@
 """Human-readable output: rich tables for results, cases, evidence, deadlines and eligibility.
 
-Times are shown in Beijing time (the platforms' zone). ``--json`` bypasses all of this and prints
+Times are shown in Beijing time (the platforms' zone). Headings and labels are in the language of
+the context (:func:`proofbox.i18n.use`; the CLI's ``--lang``); the texts inside results come from
+the server in the language the request asked for. ``--json`` bypasses all of this and prints
 the proto JSON mapping instead (:func:`print_json`).
 """
 
@@ -17,6 +19,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from proofbox.i18n import current, format_datetime, format_time, translate
+from proofbox.i18n import gettext as _
 from proofbox.jsonform import enum_prefix
 from proofbox.v1 import admin_pb2, assessment_pb2, cases_pb2, evidence_pb2, prediction_pb2, records_pb2
 
@@ -47,7 +51,11 @@ def when(ts: timestamp_pb2.Timestamp) -> str:
     if not ts.seconds and not ts.nanos:
         return "-"
     moment: datetime = ts.ToDatetime().replace(tzinfo=ZoneInfo("UTC")).astimezone(ZONE)
-    return moment.strftime("%Y-%m-%d %H:%M %z")
+    return format_datetime(moment, _lang())
+
+
+def _lang() -> str:
+    return current()
 
 
 def _name(enum: Any, number: int) -> str:
@@ -58,16 +66,24 @@ def _name(enum: Any, number: int) -> str:
 
 
 def render_result(console: Console, result: records_pb2.Result) -> None:
-    kind = _name(records_pb2.ResultKind, result.kind).lower().replace("_", " ")
+    kind = _(_name(records_pb2.ResultKind, result.kind).lower().replace("_", " "))
     console.print(
-        f"[bold]{result.result_id or '(not stored)'}[/bold]  {kind} of case [bold]{result.case_id}[/bold]"
-        f" v{result.case_version}  {when(result.created_at)}"
+        translate(
+            "[bold]{result}[/bold]  {kind} of case [bold]{case}[/bold] v{version}  {created}",
+            {
+                "result": result.result_id or _("(not stored)"),
+                "kind": kind,
+                "case": result.case_id,
+                "version": result.case_version,
+                "created": when(result.created_at),
+            },
+        )
     )
-    versions = [f"server {result.server_version}"]
+    versions = [translate("server {version}", {"version": result.server_version})]
     if result.analyser_version:
-        versions.append(f"analyser {result.analyser_version}")
+        versions.append(translate("analyser {version}", {"version": result.analyser_version}))
     if result.policy_pack_version:
-        versions.append(f"policy {result.policy_pack_version}")
+        versions.append(translate("policy {version}", {"version": result.policy_pack_version}))
     console.print("  " + ", ".join(versions), style="dim")
     if result.HasField("assessment"):
         _render_assessment(console, result.assessment)
@@ -75,27 +91,35 @@ def render_result(console: Console, result: records_pb2.Result) -> None:
         _render_prediction(console, result.prediction)
     if result.HasField("evidence_basis"):
         basis = result.evidence_basis
-        used = f"assessment {basis.assessment_result_id}" if basis.assessment_result_id else ""
+        used = (
+            translate("assessment {result}", {"result": basis.assessment_result_id})
+            if basis.assessment_result_id
+            else ""
+        )
         reason = f" [{basis.reason}]" if basis.reason else ""
-        console.print(f"  evidence: {used or basis.message}{reason}", style="dim", soft_wrap=True)
+        console.print(
+            "  " + translate("evidence: {basis}", {"basis": f"{used or _(basis.message)}{reason}"}),
+            style="dim",
+            soft_wrap=True,
+        )
 
 
 def _render_assessment(console: Console, assessment: assessment_pb2.Assessment) -> None:
-    table = Table(title="Unboxing video: the four elements", title_justify="left", show_lines=False)
-    table.add_column("element")
-    table.add_column("verdict")
-    table.add_column("score", justify="right")
-    table.add_column("findings")
+    table = Table(title=_("Unboxing video: the four elements"), title_justify="left", show_lines=False)
+    table.add_column(_("element"))
+    table.add_column(_("verdict"))
+    table.add_column(_("score"), justify="right")
+    table.add_column(_("findings"))
     for element in assessment.elements:
         verdict = _name(assessment_pb2.Verdict, element.verdict)
         findings = []
         for f in element.findings:
             severity = _name(assessment_pb2.Severity, f.severity)
-            at = f" @ {f.t_start:.1f}s" if f.HasField("t_start") else ""
+            at = " @ " + format_time(f.t_start, _lang()) if f.HasField("t_start") else ""
             findings.append(f"{SEVERITY_MARK.get(severity, '')} {f.code}{at}")
         table.add_row(
-            _name(assessment_pb2.Element, element.element).lower(),
-            Text(verdict, style=VERDICT_STYLE.get(verdict, "")),
+            _(_name(assessment_pb2.Element, element.element).lower()),
+            Text(_(verdict), style=VERDICT_STYLE.get(verdict, "")),
             f"{element.score:.2f}",
             "\n".join(findings) or "-",
         )
@@ -107,67 +131,88 @@ def _render_assessment(console: Console, assessment: assessment_pb2.Assessment) 
                 console.print(f"  {SEVERITY_MARK.get(severity, '')} [bold]{f.code}[/bold]: {f.message}")
     if assessment.HasField("video"):
         v = assessment.video
-        duration = f"{v.duration_s:.1f} s" if v.HasField("duration_s") else "unknown length"
+        duration = format_time(v.duration_s, _lang()) if v.HasField("duration_s") else _("unknown length")
         console.print(
-            f"  video: {v.detected_type} {v.codec} {v.display_width}x{v.display_height} "
+            "  " + _("video:") + f" {v.detected_type} {v.codec} {v.display_width}x{v.display_height} "
             f"{v.frame_rate:.0f} fps, {duration}, {v.size_bytes / 1e6:.1f} MB"
             + (f", {v.make} {v.model}".rstrip() if v.make or v.model else ""),
             style="dim",
         )
     for photo in assessment.photos:
-        console.print(f"  photo: {photo.name} {photo.format} {photo.width}x{photo.height}", style="dim")
+        console.print(
+            "  " + _("photo:") + f" {photo.name} {photo.format} {photo.width}x{photo.height}", style="dim"
+        )
 
 
 def _render_prediction(console: Console, prediction: prediction_pb2.Prediction) -> None:
     outcome = _name(prediction_pb2.Outcome, prediction.outcome)
     console.print(
         Text.assemble(
-            "Prediction: ",
-            (outcome.replace("_", " ").lower(), OUTCOME_STYLE.get(outcome, "")),
-            f"  (P(merchant prevails) = {prediction.merchant_probability:.2f}, {prediction.pack_version})",
+            _("Prediction: "),
+            (_(outcome.replace("_", " ").lower()), OUTCOME_STYLE.get(outcome, "")),
+            "  "
+            + translate(
+                "(P(merchant prevails) = {p:.2f}, {pack})",
+                {"p": prediction.merchant_probability, "pack": prediction.pack_version},
+            ),
         )
     )
     for reason in prediction.review_reasons:
-        console.print(f"  review: {reason}", style="yellow")
+        console.print("  " + translate("review: {reason}", {"reason": reason}), style="yellow")
     if prediction.hits:
-        table = Table(title="Rules that decided it", title_justify="left")
-        table.add_column("rule")
-        table.add_column("weight", justify="right")
-        table.add_column("says")
+        table = Table(title=_("Rules that decided it"), title_justify="left")
+        table.add_column(_("rule"))
+        table.add_column(_("weight"), justify="right")
+        table.add_column(_("says"))
         for hit in prediction.hits[:8]:
             table.add_row(hit.id, f"{hit.weight:+.2f}", hit.description)
         console.print(table)
     if prediction.missing_facts:
-        console.print("  facts that would settle it: " + ", ".join(prediction.missing_facts), style="yellow")
+        console.print(
+            "  "
+            + translate(
+                "facts that would settle it: {facts:list}", {"facts": list(prediction.missing_facts)}
+            ),
+            style="yellow",
+        )
     if prediction.deadlines:
         render_deadlines(console, prediction.deadlines)
     if prediction.HasField("freight"):
         freight = prediction.freight
         why = freight.rule_id or freight.note
-        console.print(f"  return freight: {freight.payer.replace('_', ' ')} ({why})")
+        console.print(
+            "  "
+            + translate(
+                "return freight: {payer} ({why})", {"payer": _(freight.payer.replace("_", " ")), "why": why}
+            )
+        )
         if freight.rule_id and freight.note:
             console.print(f"    {freight.note}", style="dim")
     if prediction.penalty_points:
-        console.print(f"  penalty points if upheld: {prediction.penalty_points}")
+        console.print(
+            "  " + translate("penalty points if upheld: {points}", {"points": prediction.penalty_points})
+        )
     if prediction.compensation_total and prediction.compensation_total != "0.00":
-        console.print(f"  compensation: {prediction.compensation_total} CNY")
+        console.print(
+            "  " + translate("compensation: {amount:yuan}", {"amount": float(prediction.compensation_total)})
+        )
     for action in prediction.actions:
         console.print(f"  → {action.text} [dim]({action.code})[/dim]")
 
 
 def render_deadlines(console: Console, deadlines: Iterable[prediction_pb2.Deadline]) -> None:
-    table = Table(title="Deadlines (Beijing time)", title_justify="left")
-    table.add_column("deadline")
-    table.add_column("due")
-    table.add_column("party")
-    table.add_column("state")
-    table.add_column("if missed")
+    table = Table(title=_("Deadlines (Beijing time)"), title_justify="left")
+    table.add_column(_("deadline"))
+    table.add_column(_("due"))
+    table.add_column(_("party"))
+    table.add_column(_("state"))
+    table.add_column(_("if missed"))
     for d in deadlines:
         table.add_row(
-            d.name,
+            _(d.name),
             when(d.due_at),
-            d.party,
-            Text("passed", style="red") if d.passed else Text("open", style="green"),
+            _(d.party),
+            Text(_("passed"), style="red") if d.passed else Text(_("open"), style="green"),
             d.consequence,
         )
     console.print(table)
@@ -178,21 +223,28 @@ def render_eligibility(console: Console, eligibility: prediction_pb2.Eligibility
     style = {"ELIGIBLE": "bold green", "INELIGIBLE": "bold red"}.get(status, "bold yellow")
     console.print(
         Text.assemble(
-            "Re-open after-sales entry: ", (status.lower(), style), f"  ({eligibility.pack_version})"
+            _("Re-open after-sales entry: "), (_(status.lower()), style), f"  ({eligibility.pack_version})"
         )
     )
     for denial in eligibility.denials:
         console.print(f"  ✗ {denial.id}: {denial.description}")
     for message in eligibility.messages:
-        console.print(f"  platform shows: {message}")
+        console.print("  " + translate("platform shows: {message}", {"message": message}))
     if eligibility.HasField("entry_open_days"):
         console.print(
-            f"  entry stays open {eligibility.entry_open_days} days (until {when(eligibility.entry_closes_at)})"
+            "  "
+            + translate(
+                "entry stays open {days} days (until {until})",
+                {"days": eligibility.entry_open_days, "until": when(eligibility.entry_closes_at)},
+            )
         )
     for note in eligibility.notes:
-        console.print(f"  note: {note}", style="dim")
+        console.print("  " + translate("note: {note}", {"note": note}), style="dim")
     if eligibility.missing_facts:
-        console.print("  facts missing: " + ", ".join(eligibility.missing_facts), style="yellow")
+        console.print(
+            "  " + translate("facts missing: {facts:list}", {"facts": list(eligibility.missing_facts)}),
+            style="yellow",
+        )
     for action in eligibility.actions:
         console.print(f"  → {action.text}")
 
@@ -228,9 +280,9 @@ def render_case(console: Console, stored: records_pb2.StoredCase) -> None:
         f"{_name(cases_pb2.ClaimKind, case.claim.kind).lower()} ({_name(cases_pb2.ClaimReason, case.claim.reason).lower()}); "
         f"ticket {_name(cases_pb2.TicketStatus, case.ticket.status).lower()}"
     )
-    table = Table(title="Timeline (Beijing time)", title_justify="left")
-    table.add_column("event")
-    table.add_column("when")
+    table = Table(title=_("Timeline (Beijing time)"), title_justify="left")
+    table.add_column(_("event"))
+    table.add_column(_("when"))
     for field, value in case.timeline.ListFields():
         table.add_row(field.name, when(value))
     console.print(table)
@@ -256,11 +308,11 @@ def render_evidence(console: Console, evidence: evidence_pb2.Evidence, created: 
 
 
 def render_results(console: Console, results: Iterable[records_pb2.Result]) -> None:
-    table = Table(title="Results (newest first)", title_justify="left")
+    table = Table(title=_("Results (newest first)"), title_justify="left")
     # ids are never cut: a person copies them into `proofbox show`; other columns wrap instead
-    table.add_column("result", no_wrap=True, min_width=RESULT_ID_WIDTH)
-    table.add_column("case", overflow="fold")
-    for column in ("kind", "created", "outcome", "verdicts", "policy"):
+    table.add_column(_("result"), no_wrap=True, min_width=RESULT_ID_WIDTH)
+    table.add_column(_("case"), overflow="fold")
+    for column in (_("kind"), _("created"), _("outcome"), _("verdicts"), _("policy")):
         table.add_column(column)
     for r in results:
         outcome = _name(prediction_pb2.Outcome, r.prediction.outcome) if r.HasField("prediction") else "-"
@@ -272,9 +324,9 @@ def render_results(console: Console, results: Iterable[records_pb2.Result]) -> N
         table.add_row(
             r.result_id,
             f"{r.case_id} v{r.case_version}",
-            _name(records_pb2.ResultKind, r.kind).lower(),
+            _(_name(records_pb2.ResultKind, r.kind).lower().replace("_", " ")),
             when(r.created_at),
-            outcome.lower(),
+            _(outcome.replace("_", " ").lower()),
             verdicts,
             r.policy_pack_version or "-",
         )

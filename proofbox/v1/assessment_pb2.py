@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from proofbox.v1 import evidence_pb2 as proofbox_dot_v1_dot_evidence__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cproofbox/v1/assessment.proto\x12\x0bproofbox.v1\x1a\x1aproofbox/v1/evidence.proto\"\x90\x03\n\nAssessment\x12,\n\x08\x65lements\x18\x01 \x03(\x0b\x32\x1a.proofbox.v1.ElementResult\x12&\n\x05video\x18\x02 \x01(\x0b\x32\x17.proofbox.v1.VideoFacts\x12\'\n\x06photos\x18\x03 \x03(\x0b\x32\x17.proofbox.v1.PhotoFacts\x12\x18\n\x10\x61nalyser_version\x18\x04 \x01(\t\x12*\n\x08\x62\x61rcodes\x18\x05 \x03(\x0b\x32\x18.proofbox.v1.BarcodeRead\x12(\n\tkeyframes\x18\x06 \x03(\x0b\x32\x15.proofbox.v1.KeyFrame\x12,\n\x08sampling\x18\x07 \x01(\x0b\x32\x1a.proofbox.v1.SamplingStats\x12\x35\n\x07summary\x18\x08 \x03(\x0b\x32$.proofbox.v1.Assessment.SummaryEntry\x1a.\n\x0cSummaryEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x94\x01\n\rElementResult\x12%\n\x07\x65lement\x18\x01 \x01(\x0e\x32\x14.proofbox.v1.Element\x12%\n\x07verdict\x18\x02 \x01(\x0e\x32\x14.proofbox.v1.Verdict\x12\r\n\x05score\x18\x03 \x01(\x01\x12&\n\x08\x66indings\x18\x04 \x03(\x0b\x32\x14.proofbox.v1.Finding\"\x83\x02\n\x07\x46inding\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12%\n\x07\x65lement\x18\x02 \x01(\x0e\x32\x14.proofbox.v1.Element\x12\'\n\x08severity\x18\x03 \x01(\x0e\x32\x15.proofbox.v1.Severity\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x14\n\x07t_start\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x12\n\x05t_end\x18\x06 \x01(\x01H\x01\x88\x01\x01\x12\x0c\n\x04rule\x18\x07 \x01(\t\x12\x0e\n\x06source\x18\x08 \x01(\t\x12\r\n\x05media\x18\t \x01(\t\x12\x12\n\x05value\x18\n \x01(\x01H\x02\x88\x01\x01\x42\n\n\x08_t_startB\x08\n\x06_t_endB\x08\n\x06_value\"2\n\x08KeyFrame\x12\t\n\x01t\x18\x01 \x01(\x01\x12\x0c\n\x04jpeg\x18\x02 \x01(\x0c\x12\r\n\x05label\x18\x03 \x01(\t\"\xcd\x01\n\rSamplingStats\x12\x0c\n\x04mode\x18\x01 \x01(\t\x12\x0f\n\x07packets\x18\x02 \x01(\x03\x12\x11\n\tkeyframes\x18\x03 \x01(\x03\x12\x17\n\x0f\x66rames_analysed\x18\x04 \x01(\x03\x12\x15\n\rdense_windows\x18\x05 \x01(\x03\x12\x15\n\rdense_seconds\x18\x06 \x01(\x01\x12\x1a\n\x12\x64\x65\x63ode_error_lines\x18\x07 \x01(\x03\x12\x17\n\x0f\x64\x65\x63oded_until_s\x18\x08 \x01(\x01\x12\x0e\n\x06wall_s\x18\t \x01(\x01*`\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x10\n\x0cVERDICT_PASS\x10\x01\x12\x10\n\x0cVERDICT_FAIL\x10\x02\x12\x18\n\x14VERDICT_INCONCLUSIVE\x10\x03*\x83\x01\n\x07\x45lement\x12\x17\n\x13\x45LEMENT_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45LEMENT_CONSISTENCY\x10\x01\x12\x18\n\x14\x45LEMENT_COMPLETENESS\x10\x02\x12\x14\n\x10\x45LEMENT_VALIDITY\x10\x03\x12\x16\n\x12\x45LEMENT_TIMELINESS\x10\x04*c\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_INFO\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02\x12\x14\n\x10SEVERITY_FAILURE\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cproofbox/v1/assessment.proto\x12\x0bproofbox.v1\x1a\x1aproofbox/v1/evidence.proto\"\x90\x03\n\nAssessment\x12,\n\x08\x65lements\x18\x01 \x03(\x0b\x32\x1a.proofbox.v1.ElementResult\x12&\n\x05video\x18\x02 \x01(\x0b\x32\x17.proofbox.v1.VideoFacts\x12\'\n\x06photos\x18\x03 \x03(\x0b\x32\x17.proofbox.v1.PhotoFacts\x12\x18\n\x10\x61nalyser_version\x18\x04 \x01(\t\x12*\n\x08\x62\x61rcodes\x18\x05 \x03(\x0b\x32\x18.proofbox.v1.BarcodeRead\x12(\n\tkeyframes\x18\x06 \x03(\x0b\x32\x15.proofbox.v1.KeyFrame\x12,\n\x08sampling\x18\x07 \x01(\x0b\x32\x1a.proofbox.v1.SamplingStats\x12\x35\n\x07summary\x18\x08 \x03(\x0b\x32$.proofbox.v1.Assessment.SummaryEntry\x1a.\n\x0cSummaryEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x94\x01\n\rElementResult\x12%\n\x07\x65lement\x18\x01 \x01(\x0e\x32\x14.proofbox.v1.Element\x12%\n\x07verdict\x18\x02 \x01(\x0e\x32\x14.proofbox.v1.Verdict\x12\r\n\x05score\x18\x03 \x01(\x01\x12&\n\x08\x66indings\x18\x04 \x03(\x0b\x32\x14.proofbox.v1.Finding\"\xe4\x02\n\x07\x46inding\x12\x0c\n\x04\x63ode\x18\x01 \x01(\t\x12%\n\x07\x65lement\x18\x02 \x01(\x0e\x32\x14.proofbox.v1.Element\x12\'\n\x08severity\x18\x03 \x01(\x0e\x32\x15.proofbox.v1.Severity\x12\x0f\n\x07message\x18\x04 \x01(\t\x12\x14\n\x07t_start\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x12\n\x05t_end\x18\x06 \x01(\x01H\x01\x88\x01\x01\x12\x0c\n\x04rule\x18\x07 \x01(\t\x12\x0e\n\x06source\x18\x08 \x01(\t\x12\r\n\x05media\x18\t \x01(\t\x12\x12\n\x05value\x18\n \x01(\x01H\x02\x88\x01\x01\x12\x30\n\x06params\x18\x0b \x03(\x0b\x32 .proofbox.v1.Finding.ParamsEntry\x1a-\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x42\n\n\x08_t_startB\x08\n\x06_t_endB\x08\n\x06_value\"2\n\x08KeyFrame\x12\t\n\x01t\x18\x01 \x01(\x01\x12\x0c\n\x04jpeg\x18\x02 \x01(\x0c\x12\r\n\x05label\x18\x03 \x01(\t\"\xcd\x01\n\rSamplingStats\x12\x0c\n\x04mode\x18\x01 \x01(\t\x12\x0f\n\x07packets\x18\x02 \x01(\x03\x12\x11\n\tkeyframes\x18\x03 \x01(\x03\x12\x17\n\x0f\x66rames_analysed\x18\x04 \x01(\x03\x12\x15\n\rdense_windows\x18\x05 \x01(\x03\x12\x15\n\rdense_seconds\x18\x06 \x01(\x01\x12\x1a\n\x12\x64\x65\x63ode_error_lines\x18\x07 \x01(\x03\x12\x17\n\x0f\x64\x65\x63oded_until_s\x18\x08 \x01(\x01\x12\x0e\n\x06wall_s\x18\t \x01(\x01*`\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x10\n\x0cVERDICT_PASS\x10\x01\x12\x10\n\x0cVERDICT_FAIL\x10\x02\x12\x18\n\x14VERDICT_INCONCLUSIVE\x10\x03*\x83\x01\n\x07\x45lement\x12\x17\n\x13\x45LEMENT_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45LEMENT_CONSISTENCY\x10\x01\x12\x18\n\x14\x45LEMENT_COMPLETENESS\x10\x02\x12\x14\n\x10\x45LEMENT_VALIDITY\x10\x03\x12\x16\n\x12\x45LEMENT_TIMELINESS\x10\x04*c\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_INFO\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02\x12\x14\n\x10SEVERITY_FAILURE\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,12 +34,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ASSESSMENT_SUMMARYENTRY']._loaded_options = None
   _globals['_ASSESSMENT_SUMMARYENTRY']._serialized_options = b'8\001'
-  _globals['_VERDICT']._serialized_start=1149
-  _globals['_VERDICT']._serialized_end=1245
-  _globals['_ELEMENT']._serialized_start=1248
-  _globals['_ELEMENT']._serialized_end=1379
-  _globals['_SEVERITY']._serialized_start=1381
-  _globals['_SEVERITY']._serialized_end=1480
+  _globals['_FINDING_PARAMSENTRY']._loaded_options = None
+  _globals['_FINDING_PARAMSENTRY']._serialized_options = b'8\001'
+  _globals['_VERDICT']._serialized_start=1246
+  _globals['_VERDICT']._serialized_end=1342
+  _globals['_ELEMENT']._serialized_start=1345
+  _globals['_ELEMENT']._serialized_end=1476
+  _globals['_SEVERITY']._serialized_start=1478
+  _globals['_SEVERITY']._serialized_end=1577
   _globals['_ASSESSMENT']._serialized_start=74
   _globals['_ASSESSMENT']._serialized_end=474
   _globals['_ASSESSMENT_SUMMARYENTRY']._serialized_start=428
@@ -47,9 +49,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ELEMENTRESULT']._serialized_start=477
   _globals['_ELEMENTRESULT']._serialized_end=625
   _globals['_FINDING']._serialized_start=628
-  _globals['_FINDING']._serialized_end=887
-  _globals['_KEYFRAME']._serialized_start=889
-  _globals['_KEYFRAME']._serialized_end=939
-  _globals['_SAMPLINGSTATS']._serialized_start=942
-  _globals['_SAMPLINGSTATS']._serialized_end=1147
+  _globals['_FINDING']._serialized_end=984
+  _globals['_FINDING_PARAMSENTRY']._serialized_start=907
+  _globals['_FINDING_PARAMSENTRY']._serialized_end=952
+  _globals['_KEYFRAME']._serialized_start=986
+  _globals['_KEYFRAME']._serialized_end=1036
+  _globals['_SAMPLINGSTATS']._serialized_start=1039
+  _globals['_SAMPLINGSTATS']._serialized_end=1244
 # @@protoc_insertion_point(module_scope)

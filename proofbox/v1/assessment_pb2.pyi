@@ -234,6 +234,26 @@ class Finding(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    @_typing.final
+    class ParamsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
     CODE_FIELD_NUMBER: _builtins.int
     ELEMENT_FIELD_NUMBER: _builtins.int
     SEVERITY_FIELD_NUMBER: _builtins.int
@@ -244,6 +264,7 @@ class Finding(_message.Message):
     SOURCE_FIELD_NUMBER: _builtins.int
     MEDIA_FIELD_NUMBER: _builtins.int
     VALUE_FIELD_NUMBER: _builtins.int
+    PARAMS_FIELD_NUMBER: _builtins.int
     code: _builtins.str
     """Stable code, e.g. "COMPLETENESS_CUT"."""
     element: Global___Element.ValueType
@@ -264,6 +285,13 @@ class Finding(_message.Message):
     """"video" or the photo it concerns."""
     value: _builtins.float
     """The measured value compared against the rule."""
+    @_builtins.property
+    def params(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
+        """The language-neutral values the message and rule are written from (seconds, ISO 8601 times,
+        counts, thresholds): with the code they are what is stored, and the texts are rendered from
+        them in the language a request asks for (docs/api.md, "Languages").
+        """
+
     def __init__(
         self,
         *,
@@ -277,10 +305,11 @@ class Finding(_message.Message):
         source: _builtins.str = ...,
         media: _builtins.str = ...,
         value: _builtins.float | None = ...,
+        params: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_t_end", b"_t_end", "_t_start", b"_t_start", "_value", b"_value", "t_end", b"t_end", "t_start", b"t_start", "value", b"value"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_t_end", b"_t_end", "_t_start", b"_t_start", "_value", b"_value", "code", b"code", "element", b"element", "media", b"media", "message", b"message", "rule", b"rule", "severity", b"severity", "source", b"source", "t_end", b"t_end", "t_start", b"t_start", "value", b"value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_t_end", b"_t_end", "_t_start", b"_t_start", "_value", b"_value", "code", b"code", "element", b"element", "media", b"media", "message", b"message", "params", b"params", "rule", b"rule", "severity", b"severity", "source", b"source", "t_end", b"t_end", "t_start", b"t_start", "value", b"value"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__t_end: _TypeAlias = _typing.Literal["t_end"]  # noqa: Y015
     _WhichOneofArgType__t_end: _TypeAlias = _typing.Literal["_t_end", b"_t_end"]  # noqa: Y015

@@ -28,23 +28,23 @@ from proofbox.v1 import cases_pb2 as proofbox_dot_v1_dot_cases__pb2
 from proofbox.v1 import prediction_pb2 as proofbox_dot_v1_dot_prediction__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19proofbox/v1/records.proto\x12\x0bproofbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cproofbox/v1/assessment.proto\x1a\x17proofbox/v1/cases.proto\x1a\x1cproofbox/v1/prediction.proto\"\x8d\x01\n\nStoredCase\x12&\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.proofbox.v1.DisputeCase\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x16\n\x0e\x63ontent_sha256\x18\x03 \x01(\t\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb7\x03\n\x06Result\x12\x11\n\tresult_id\x18\x01 \x01(\t\x12%\n\x04kind\x18\x02 \x01(\x0e\x32\x17.proofbox.v1.ResultKind\x12\x0f\n\x07\x63\x61se_id\x18\x03 \x01(\t\x12\x14\n\x0c\x63\x61se_version\x18\x04 \x01(\x03\x12\x13\n\x0b\x63\x61se_sha256\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x61nalyser_version\x18\x07 \x01(\t\x12\x1b\n\x13policy_pack_version\x18\x08 \x01(\t\x12\x16\n\x0eserver_version\x18\t \x01(\t\x12\x14\n\x0c\x65vidence_ids\x18\n \x03(\t\x12+\n\nassessment\x18\x0b \x01(\x0b\x32\x17.proofbox.v1.Assessment\x12+\n\nprediction\x18\x0c \x01(\x0b\x32\x17.proofbox.v1.Prediction\x12\x14\n\x0coperation_id\x18\r \x01(\t\x12\x32\n\x0e\x65vidence_basis\x18\x0e \x01(\x0b\x32\x1a.proofbox.v1.EvidenceBasis\"{\n\rEvidenceBasis\x12+\n\x06source\x18\x01 \x01(\x0e\x32\x1b.proofbox.v1.EvidenceSource\x12\x1c\n\x14\x61ssessment_result_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\"]\n\x07Problem\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\r\n\x05\x66ield\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t*\x8c\x01\n\nResultKind\x12\x1b\n\x17RESULT_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16RESULT_KIND_ASSESSMENT\x10\x01\x12\x1a\n\x16RESULT_KIND_PREDICTION\x10\x02\x12)\n%RESULT_KIND_ASSESSMENT_AND_PREDICTION\x10\x03*\xb7\x01\n\x0e\x45videnceSource\x12\x1f\n\x1b\x45VIDENCE_SOURCE_UNSPECIFIED\x10\x00\x12!\n\x1d\x45VIDENCE_SOURCE_ASSESSED_HERE\x10\x01\x12%\n!EVIDENCE_SOURCE_STORED_ASSESSMENT\x10\x02\x12 \n\x1c\x45VIDENCE_SOURCE_CASE_SUMMARY\x10\x03\x12\x18\n\x14\x45VIDENCE_SOURCE_NONE\x10\x04\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19proofbox/v1/records.proto\x12\x0bproofbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cproofbox/v1/assessment.proto\x1a\x17proofbox/v1/cases.proto\x1a\x1cproofbox/v1/prediction.proto\"\x8d\x01\n\nStoredCase\x12&\n\x04\x63\x61se\x18\x01 \x01(\x0b\x32\x18.proofbox.v1.DisputeCase\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x16\n\x0e\x63ontent_sha256\x18\x03 \x01(\t\x12.\n\ncreated_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe0\x03\n\x06Result\x12\x11\n\tresult_id\x18\x01 \x01(\t\x12%\n\x04kind\x18\x02 \x01(\x0e\x32\x17.proofbox.v1.ResultKind\x12\x0f\n\x07\x63\x61se_id\x18\x03 \x01(\t\x12\x14\n\x0c\x63\x61se_version\x18\x04 \x01(\x03\x12\x13\n\x0b\x63\x61se_sha256\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x61nalyser_version\x18\x07 \x01(\t\x12\x1b\n\x13policy_pack_version\x18\x08 \x01(\t\x12\x16\n\x0eserver_version\x18\t \x01(\t\x12\x14\n\x0c\x65vidence_ids\x18\n \x03(\t\x12+\n\nassessment\x18\x0b \x01(\x0b\x32\x17.proofbox.v1.Assessment\x12+\n\nprediction\x18\x0c \x01(\x0b\x32\x17.proofbox.v1.Prediction\x12\x14\n\x0coperation_id\x18\r \x01(\t\x12\x32\n\x0e\x65vidence_basis\x18\x0e \x01(\x0b\x32\x1a.proofbox.v1.EvidenceBasis\x12\x10\n\x08language\x18\x0f \x01(\t\x12\x15\n\rlanguage_note\x18\x10 \x01(\t\"{\n\rEvidenceBasis\x12+\n\x06source\x18\x01 \x01(\x0e\x32\x1b.proofbox.v1.EvidenceSource\x12\x1c\n\x14\x61ssessment_result_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0f\n\x07message\x18\x04 \x01(\t\"]\n\x07Problem\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0f\n\x07message\x18\x03 \x01(\t\x12\r\n\x05\x66ield\x18\x04 \x01(\t\x12\x12\n\nrequest_id\x18\x05 \x01(\t*\x8c\x01\n\nResultKind\x12\x1b\n\x17RESULT_KIND_UNSPECIFIED\x10\x00\x12\x1a\n\x16RESULT_KIND_ASSESSMENT\x10\x01\x12\x1a\n\x16RESULT_KIND_PREDICTION\x10\x02\x12)\n%RESULT_KIND_ASSESSMENT_AND_PREDICTION\x10\x03*\xb7\x01\n\x0e\x45videnceSource\x12\x1f\n\x1b\x45VIDENCE_SOURCE_UNSPECIFIED\x10\x00\x12!\n\x1d\x45VIDENCE_SOURCE_ASSESSED_HERE\x10\x01\x12%\n!EVIDENCE_SOURCE_STORED_ASSESSMENT\x10\x02\x12 \n\x1c\x45VIDENCE_SOURCE_CASE_SUMMARY\x10\x03\x12\x18\n\x14\x45VIDENCE_SOURCE_NONE\x10\x04\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'proofbox.v1.records_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RESULTKIND']._serialized_start=967
-  _globals['_RESULTKIND']._serialized_end=1107
-  _globals['_EVIDENCESOURCE']._serialized_start=1110
-  _globals['_EVIDENCESOURCE']._serialized_end=1293
+  _globals['_RESULTKIND']._serialized_start=1008
+  _globals['_RESULTKIND']._serialized_end=1148
+  _globals['_EVIDENCESOURCE']._serialized_start=1151
+  _globals['_EVIDENCESOURCE']._serialized_end=1334
   _globals['_STOREDCASE']._serialized_start=161
   _globals['_STOREDCASE']._serialized_end=302
   _globals['_RESULT']._serialized_start=305
-  _globals['_RESULT']._serialized_end=744
-  _globals['_EVIDENCEBASIS']._serialized_start=746
-  _globals['_EVIDENCEBASIS']._serialized_end=869
-  _globals['_PROBLEM']._serialized_start=871
-  _globals['_PROBLEM']._serialized_end=964
+  _globals['_RESULT']._serialized_end=785
+  _globals['_EVIDENCEBASIS']._serialized_start=787
+  _globals['_EVIDENCEBASIS']._serialized_end=910
+  _globals['_PROBLEM']._serialized_start=912
+  _globals['_PROBLEM']._serialized_end=1005
 # @@protoc_insertion_point(module_scope)

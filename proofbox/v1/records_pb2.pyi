@@ -141,6 +141,8 @@ class Result(_message.Message):
     PREDICTION_FIELD_NUMBER: _builtins.int
     OPERATION_ID_FIELD_NUMBER: _builtins.int
     EVIDENCE_BASIS_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
+    LANGUAGE_NOTE_FIELD_NUMBER: _builtins.int
     result_id: _builtins.str
     """Stable id, e.g. "res_019aab2f3c1d7e0c4b...": ids sort by creation time."""
     kind: Global___ResultKind.ValueType
@@ -159,6 +161,14 @@ class Result(_message.Message):
     """proofbox server version."""
     operation_id: _builtins.str
     """The client's operation id, when the request carried one."""
+    language: _builtins.str
+    """The language the texts of this reply are written in ("en" or "zh-CN"); texts are rendered
+    from codes and parameters when a result is returned, so a stored result reads in either.
+    """
+    language_note: _builtins.str
+    """Set when the requested language could not be honoured exactly, e.g. an unknown tag: what was
+    asked for and what is shown instead (never an error).
+    """
     @_builtins.property
     def created_at(self) -> _timestamp_pb2.Timestamp:
         """When it was computed and stored."""
@@ -196,10 +206,12 @@ class Result(_message.Message):
         prediction: _prediction_pb2.Prediction | None = ...,
         operation_id: _builtins.str = ...,
         evidence_basis: Global___EvidenceBasis | None = ...,
+        language: _builtins.str = ...,
+        language_note: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["assessment", b"assessment", "created_at", b"created_at", "evidence_basis", b"evidence_basis", "prediction", b"prediction"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["analyser_version", b"analyser_version", "assessment", b"assessment", "case_id", b"case_id", "case_sha256", b"case_sha256", "case_version", b"case_version", "created_at", b"created_at", "evidence_basis", b"evidence_basis", "evidence_ids", b"evidence_ids", "kind", b"kind", "operation_id", b"operation_id", "policy_pack_version", b"policy_pack_version", "prediction", b"prediction", "result_id", b"result_id", "server_version", b"server_version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analyser_version", b"analyser_version", "assessment", b"assessment", "case_id", b"case_id", "case_sha256", b"case_sha256", "case_version", b"case_version", "created_at", b"created_at", "evidence_basis", b"evidence_basis", "evidence_ids", b"evidence_ids", "kind", b"kind", "language", b"language", "language_note", b"language_note", "operation_id", b"operation_id", "policy_pack_version", b"policy_pack_version", "prediction", b"prediction", "result_id", b"result_id", "server_version", b"server_version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -374,11 +374,16 @@ class AssessEvidenceRequest(_message.Message):
     CASE_FIELD_NUMBER: _builtins.int
     EVIDENCE_IDS_FIELD_NUMBER: _builtins.int
     OPERATION_ID_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     """A stored case (its latest version)."""
     operation_id: _builtins.str
     """A client-chosen id (letters, digits, "-", "_", up to 64) to poll progress with GetProgress and
     to make retries safe: a second request with the same id returns the first one's result.
+    """
+    language: _builtins.str
+    """The language of the texts in the reply: a BCP 47 tag ("zh-CN", "en") or an accept-language
+    list. Wins over the accept-language metadata; empty: that metadata, else the server default.
     """
     @_builtins.property
     def case(self) -> _cases_pb2.DisputeCase:
@@ -397,10 +402,11 @@ class AssessEvidenceRequest(_message.Message):
         case: _cases_pb2.DisputeCase | None = ...,
         evidence_ids: _abc.Iterable[_builtins.str] | None = ...,
         operation_id: _builtins.str = ...,
+        language: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["case", b"case", "case_id", b"case_id", "case_source", b"case_source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case", b"case", "case_id", b"case_id", "case_source", b"case_source", "evidence_ids", b"evidence_ids", "operation_id", b"operation_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case", b"case", "case_id", b"case_id", "case_source", b"case_source", "evidence_ids", b"evidence_ids", "language", b"language", "operation_id", b"operation_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_case_source: _TypeAlias = _typing.Literal["case_id", "case"]  # noqa: Y015
     _WhichOneofArgType_case_source: _TypeAlias = _typing.Literal["case_source", b"case_source"]  # noqa: Y015
@@ -443,12 +449,17 @@ class PredictOutcomeRequest(_message.Message):
     AT_FIELD_NUMBER: _builtins.int
     POLICY_PACK_VERSION_FIELD_NUMBER: _builtins.int
     OPERATION_ID_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     """A stored case (its latest version)."""
     policy_pack_version: _builtins.str
     """A policy pack version, e.g. "tmall-2026.11.0"; empty for the newest shipped pack."""
     operation_id: _builtins.str
     """A client-chosen id making retries safe (see AssessEvidenceRequest.operation_id)."""
+    language: _builtins.str
+    """The language of the texts in the reply: a BCP 47 tag ("zh-CN", "en") or an accept-language
+    list. Wins over the accept-language metadata; empty: that metadata, else the server default.
+    """
     @_builtins.property
     def case(self) -> _cases_pb2.DisputeCase:
         """A case given inline; it is stored (as by PutCase) before use."""
@@ -465,10 +476,11 @@ class PredictOutcomeRequest(_message.Message):
         at: _timestamp_pb2.Timestamp | None = ...,
         policy_pack_version: _builtins.str = ...,
         operation_id: _builtins.str = ...,
+        language: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "case", b"case", "case_id", b"case_id", "case_source", b"case_source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "case", b"case", "case_id", b"case_id", "case_source", b"case_source", "operation_id", b"operation_id", "policy_pack_version", b"policy_pack_version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "case", b"case", "case_id", b"case_id", "case_source", b"case_source", "language", b"language", "operation_id", b"operation_id", "policy_pack_version", b"policy_pack_version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_case_source: _TypeAlias = _typing.Literal["case_id", "case"]  # noqa: Y015
     _WhichOneofArgType_case_source: _TypeAlias = _typing.Literal["case_source", b"case_source"]  # noqa: Y015
@@ -512,12 +524,17 @@ class AssessAndPredictRequest(_message.Message):
     AT_FIELD_NUMBER: _builtins.int
     POLICY_PACK_VERSION_FIELD_NUMBER: _builtins.int
     OPERATION_ID_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     """A stored case (its latest version)."""
     policy_pack_version: _builtins.str
     """A policy pack version; empty for the newest shipped pack."""
     operation_id: _builtins.str
     """A client-chosen id for progress and safe retries (see AssessEvidenceRequest.operation_id)."""
+    language: _builtins.str
+    """The language of the texts in the reply: a BCP 47 tag ("zh-CN", "en") or an accept-language
+    list. Wins over the accept-language metadata; empty: that metadata, else the server default.
+    """
     @_builtins.property
     def case(self) -> _cases_pb2.DisputeCase:
         """A case given inline; it is stored (as by PutCase) before use."""
@@ -539,10 +556,11 @@ class AssessAndPredictRequest(_message.Message):
         at: _timestamp_pb2.Timestamp | None = ...,
         policy_pack_version: _builtins.str = ...,
         operation_id: _builtins.str = ...,
+        language: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "case", b"case", "case_id", b"case_id", "case_source", b"case_source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "case", b"case", "case_id", b"case_id", "case_source", b"case_source", "evidence_ids", b"evidence_ids", "operation_id", b"operation_id", "policy_pack_version", b"policy_pack_version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "case", b"case", "case_id", b"case_id", "case_source", b"case_source", "evidence_ids", b"evidence_ids", "language", b"language", "operation_id", b"operation_id", "policy_pack_version", b"policy_pack_version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_case_source: _TypeAlias = _typing.Literal["case_id", "case"]  # noqa: Y015
     _WhichOneofArgType_case_source: _TypeAlias = _typing.Literal["case_source", b"case_source"]  # noqa: Y015
@@ -582,19 +600,25 @@ class GetResultRequest(_message.Message):
 
     RESULT_ID_FIELD_NUMBER: _builtins.int
     INCLUDE_KEYFRAMES_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
     result_id: _builtins.str
     """The result id."""
     include_keyframes: _builtins.bool
     """Include the key frames' JPEG bytes (for contact sheets); off by default to keep replies small."""
+    language: _builtins.str
+    """The language of the texts in the reply: a BCP 47 tag ("zh-CN", "en") or an accept-language
+    list. Wins over the accept-language metadata; empty: that metadata, else the server default.
+    """
     def __init__(
         self,
         *,
         result_id: _builtins.str = ...,
         include_keyframes: _builtins.bool = ...,
+        language: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["include_keyframes", b"include_keyframes", "result_id", b"result_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["include_keyframes", b"include_keyframes", "language", b"language", "result_id", b"result_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -633,22 +657,28 @@ class ListResultsRequest(_message.Message):
     CASE_ID_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     """Only results about this case; empty for every case."""
     page_size: _builtins.int
     """At most this many results (default 50, at most 500)."""
     page_token: _builtins.str
     """next_page_token of the previous page; empty for the first page."""
+    language: _builtins.str
+    """The language of the texts in the reply: a BCP 47 tag ("zh-CN", "en") or an accept-language
+    list. Wins over the accept-language metadata; empty: that metadata, else the server default.
+    """
     def __init__(
         self,
         *,
         case_id: _builtins.str = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        language: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_id", b"case_id", "language", b"language", "page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -754,10 +784,15 @@ class CheckDeadlinesRequest(_message.Message):
     CASE_FIELD_NUMBER: _builtins.int
     AT_FIELD_NUMBER: _builtins.int
     POLICY_PACK_VERSION_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
     case_id: _builtins.str
     """A stored case (its latest version)."""
     policy_pack_version: _builtins.str
     """A policy pack version; empty for the newest shipped pack."""
+    language: _builtins.str
+    """The language of the texts in the reply: a BCP 47 tag ("zh-CN", "en") or an accept-language
+    list. Wins over the accept-language metadata; empty: that metadata, else the server default.
+    """
     @_builtins.property
     def case(self) -> _cases_pb2.DisputeCase:
         """A case given inline; it is not stored."""
@@ -773,10 +808,11 @@ class CheckDeadlinesRequest(_message.Message):
         case: _cases_pb2.DisputeCase | None = ...,
         at: _timestamp_pb2.Timestamp | None = ...,
         policy_pack_version: _builtins.str = ...,
+        language: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "case", b"case", "case_id", b"case_id", "case_source", b"case_source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "case", b"case", "case_id", b"case_id", "case_source", b"case_source", "policy_pack_version", b"policy_pack_version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "case", b"case", "case_id", b"case_id", "case_source", b"case_source", "language", b"language", "policy_pack_version", b"policy_pack_version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_case_source: _TypeAlias = _typing.Literal["case_id", "case"]  # noqa: Y015
     _WhichOneofArgType_case_source: _TypeAlias = _typing.Literal["case_source", b"case_source"]  # noqa: Y015
@@ -792,8 +828,14 @@ class CheckDeadlinesResponse(_message.Message):
 
     DEADLINES_FIELD_NUMBER: _builtins.int
     POLICY_PACK_VERSION_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
+    LANGUAGE_NOTE_FIELD_NUMBER: _builtins.int
     policy_pack_version: _builtins.str
     """The policy pack version that computed them."""
+    language: _builtins.str
+    """The language the texts are written in ("en" or "zh-CN")."""
+    language_note: _builtins.str
+    """Set when the requested language could not be honoured exactly (see Result.language_note)."""
     @_builtins.property
     def deadlines(self) -> _containers.RepeatedCompositeFieldContainer[_prediction_pb2.Deadline]:
         """Every deadline the rules set, earliest first."""
@@ -803,10 +845,12 @@ class CheckDeadlinesResponse(_message.Message):
         *,
         deadlines: _abc.Iterable[_prediction_pb2.Deadline] | None = ...,
         policy_pack_version: _builtins.str = ...,
+        language: _builtins.str = ...,
+        language_note: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deadlines", b"deadlines", "policy_pack_version", b"policy_pack_version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deadlines", b"deadlines", "language", b"language", "language_note", b"language_note", "policy_pack_version", b"policy_pack_version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -823,10 +867,15 @@ class CheckReopenEligibilityRequest(_message.Message):
     ACTOR_FIELD_NUMBER: _builtins.int
     AT_FIELD_NUMBER: _builtins.int
     POLICY_PACK_VERSION_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
     platform: _cases_pb2.Platform.ValueType
     """The platform."""
     policy_pack_version: _builtins.str
     """A policy pack version; empty for the newest shipped pack."""
+    language: _builtins.str
+    """The language of the texts in the reply: a BCP 47 tag ("zh-CN", "en") or an accept-language
+    list. Wins over the accept-language metadata; empty: that metadata, else the server default.
+    """
     @_builtins.property
     def order(self) -> _cases_pb2.Order:
         """The order."""
@@ -847,10 +896,11 @@ class CheckReopenEligibilityRequest(_message.Message):
         actor: _cases_pb2.Actor | None = ...,
         at: _timestamp_pb2.Timestamp | None = ...,
         policy_pack_version: _builtins.str = ...,
+        language: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "at", b"at", "order", b"order"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "at", b"at", "order", b"order", "platform", b"platform", "policy_pack_version", b"policy_pack_version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "at", b"at", "language", b"language", "order", b"order", "platform", b"platform", "policy_pack_version", b"policy_pack_version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -864,6 +914,12 @@ class CheckReopenEligibilityResponse(_message.Message):
 
     ELIGIBILITY_FIELD_NUMBER: _builtins.int
     BUYER_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
+    LANGUAGE_NOTE_FIELD_NUMBER: _builtins.int
+    language: _builtins.str
+    """The language the texts are written in ("en" or "zh-CN")."""
+    language_note: _builtins.str
+    """Set when the requested language could not be honoured exactly (see Result.language_note)."""
     @_builtins.property
     def eligibility(self) -> _prediction_pb2.Eligibility:
         """The decision with its reasons and terms."""
@@ -879,10 +935,12 @@ class CheckReopenEligibilityResponse(_message.Message):
         *,
         eligibility: _prediction_pb2.Eligibility | None = ...,
         buyer: _prediction_pb2.BuyerApplication | None = ...,
+        language: _builtins.str = ...,
+        language_note: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "eligibility", b"eligibility"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "eligibility", b"eligibility"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["buyer", b"buyer", "eligibility", b"eligibility", "language", b"language", "language_note", b"language_note"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -901,6 +959,7 @@ class ScoreCasesRequest(_message.Message):
     AT_FIELD_NUMBER: _builtins.int
     POLICY_PACK_VERSION_FIELD_NUMBER: _builtins.int
     DRY_RUN_FIELD_NUMBER: _builtins.int
+    LANGUAGE_FIELD_NUMBER: _builtins.int
     ref: _builtins.str
     """The client's reference for this item, echoed in its response."""
     case_id: _builtins.str
@@ -909,6 +968,10 @@ class ScoreCasesRequest(_message.Message):
     """A policy pack version; empty for the newest shipped pack."""
     dry_run: _builtins.bool
     """Compute without storing the case or the result (for what-if re-scoring)."""
+    language: _builtins.str
+    """The language of the texts in the reply: a BCP 47 tag ("zh-CN", "en") or an accept-language
+    list. Wins over the accept-language metadata; empty: that metadata, else the server default.
+    """
     @_builtins.property
     def case(self) -> _cases_pb2.DisputeCase:
         """A case given inline; stored (as by PutCase) unless dry_run."""
@@ -931,10 +994,11 @@ class ScoreCasesRequest(_message.Message):
         at: _timestamp_pb2.Timestamp | None = ...,
         policy_pack_version: _builtins.str = ...,
         dry_run: _builtins.bool = ...,
+        language: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "case", b"case", "case_id", b"case_id", "case_source", b"case_source"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "case", b"case", "case_id", b"case_id", "case_source", b"case_source", "dry_run", b"dry_run", "evidence_ids", b"evidence_ids", "policy_pack_version", b"policy_pack_version", "ref", b"ref"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["at", b"at", "case", b"case", "case_id", b"case_id", "case_source", b"case_source", "dry_run", b"dry_run", "evidence_ids", b"evidence_ids", "language", b"language", "policy_pack_version", b"policy_pack_version", "ref", b"ref"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_case_source: _TypeAlias = _typing.Literal["case_id", "case"]  # noqa: Y015
     _WhichOneofArgType_case_source: _TypeAlias = _typing.Literal["case_source", b"case_source"]  # noqa: Y015
