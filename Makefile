@@ -46,7 +46,7 @@ I18N_KEYWORDS := -k Text -k translate -k N_ -k F_:1c,2
 # Message ids from the code into the template.
 i18n-extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --no-location --sort-output --omit-header \
-	  -o $(POT) proofbox server
+	  -o $(POT) proofbox server disputes/packs
 
 # New and changed ids into every language's catalog (then translate the empty msgstr entries).
 i18n-update: i18n-extract
@@ -54,7 +54,7 @@ i18n-update: i18n-extract
 
 # The .po catalogs compiled to the .mo files the package reads at run time (committed).
 i18n-compile: $(STAMP)
-	$(BIN)/pybabel compile -d $(LOCALES) -D proofbox
+	$(PY) -m proofbox.i18n.compile
 
 i18n: i18n-update i18n-compile
 

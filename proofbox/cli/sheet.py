@@ -2,7 +2,9 @@
 
 Each key frame is drawn with its time in the video and every finding code that points at it (the
 finding times nearest to the frame), coloured by the finding's severity. The header names the
-result, the case and the four verdicts.
+result, the case and the four verdicts, in the CLI's language (``--lang``). Text is drawn with a
+font that has Chinese glyphs (:mod:`proofbox.cli.fonts`); without one, a sheet that needs Chinese
+fails with a message saying what to install rather than drawing empty boxes.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
+from proofbox.i18n import current, format_time, gettext, translate
 from proofbox.jsonform import enum_prefix
 from proofbox.v1 import assessment_pb2, records_pb2
 
-__all__ = ["contact_sheet", "frame_labels"]
+from .fonts import NoCjkFont, cjk_font, needs_cjk
+
+__all__ = ["contact_sheet", "frame_labels", "sheet_fonts"]
 
 THUMB_WIDTH = 360
 COLUMNS = 3
@@ -59,6 +64,21 @@ def frame_labels(assessment: assessment_pb2.Assessment) -> dict[int, list[tuple[
     return labels
 
 
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def sheet_fonts(*texts: str) -> tuple[Font, Font]:
+    """(label font, title font): a CJK font when one is installed; Pillow's default only when no
+    text needs more than Latin; otherwise :class:`NoCjkFont`."""
+    found = cjk_font()
+    if found is not None:
+        path, index = found
+        return ImageFont.truetype(path, 14, index=index), ImageFont.truetype(path, 18, index=index)
+    if needs_cjk(*texts):
+        raise NoCjkFont()
+    return ImageFont.load_default(size=14), ImageFont.load_default(size=18)
+
+
 def contact_sheet(result: records_pb2.Result, out: Path) -> int:
     """Write the sheet to ``out`` (format from its suffix, PNG by default); returns the frames drawn."""
     assessment = result.assessment
@@ -69,8 +89,14 @@ def contact_sheet(result: records_pb2.Result, out: Path) -> int:
             "of the video)"
         )
     labels = frame_labels(assessment)
-    font = ImageFont.load_default(size=14)
-    title_font = ImageFont.load_default(size=18)
+    lang = current()
+    verdicts = "  ".join(
+        f"{gettext(_short(assessment_pb2.Element, e.element).lower())}: "
+        f"{gettext(_short(assessment_pb2.Verdict, e.verdict))}"
+        for e in assessment.elements
+    )
+    title = translate("{result}  case {case}", {"result": result.result_id, "case": result.case_id})
+    font, title_font = sheet_fonts(title, verdicts)
     thumbs = []
     for _, frame in frames:
         with Image.open(io.BytesIO(frame.jpeg)) as opened:
@@ -83,18 +109,14 @@ def contact_sheet(result: records_pb2.Result, out: Path) -> int:
     width = PAD + COLUMNS * (THUMB_WIDTH + PAD)
     sheet = Image.new("RGB", (width, HEADER + rows * (cell_h + PAD)), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
-    verdicts = "  ".join(
-        f"{_short(assessment_pb2.Element, e.element).lower()}: {_short(assessment_pb2.Verdict, e.verdict)}"
-        for e in assessment.elements
-    )
-    draw.text((PAD, PAD), f"{result.result_id}  case {result.case_id}", fill=(0, 0, 0), font=title_font)
+    draw.text((PAD, PAD), title, fill=(0, 0, 0), font=title_font)
     draw.text((PAD, PAD + 26), verdicts, fill=(60, 60, 60), font=font)
     for n, ((index, frame), thumb) in enumerate(zip(frames, thumbs, strict=True)):
         x = PAD + (n % COLUMNS) * (THUMB_WIDTH + PAD)
         y = HEADER + (n // COLUMNS) * (cell_h + PAD)
         sheet.paste(thumb, (x, y))
         ty = y + thumb.height + 4
-        draw.text((x, ty), f"t = {frame.t:.1f} s", fill=(0, 0, 0), font=font)
+        draw.text((x, ty), f"t = {format_time(frame.t, lang)}", fill=(0, 0, 0), font=font)
         for code, severity in labels.get(index, []):
             ty += LINE
             draw.text((x, ty), code, fill=COLOURS.get(severity, (0, 0, 0)), font=font)

@@ -30,6 +30,107 @@ def F_(code: str, template: str) -> tuple[str, str]:
 
 
 _MESSAGES = (
+    # --- 一致性 consistency, 完整性 completeness, 有效性 validity ------------------------------------
+    # These elements do not send parameters yet (issue 9 is reworking them): the texts use the
+    # finding's own times and value, so English keeps the element's richer message and other
+    # languages get this summary. When an element sends params, put the rich template first.
+    F_(
+        "COMPLETENESS_NO_VIDEO",
+        "no unboxing video was submitted; photos cannot show the whole unpacking in one take",
+    ),
+    F_(
+        "COMPLETENESS_CUT",
+        "the picture jumps at {t_end:time}: frames were cut out or the recording was restarted",
+    ),
+    F_(
+        "COMPLETENESS_SPLICE",
+        "two different takes are joined at {t_end:time} (the background and light change at once)",
+    ),
+    F_("COMPLETENESS_PAUSE", "recording paused at {t_start:time}: no frames for {value:g} s"),
+    F_("COMPLETENESS_FROZEN", "the picture is frozen from {t_start:time} to {t_end:time}"),
+    F_("COMPLETENESS_CONTINUOUS", "one continuous take: no cut, splice, pause or frozen run found"),
+    F_(
+        "COMPLETENESS_TOO_SHORT",
+        "the video lasts only {value:g} s; showing the sealed parcel, its six faces, the opening and the contents takes longer",
+    ),
+    F_(
+        "COMPLETENESS_NO_PARCEL",
+        "no parcel could be found in the video (a box or bag standing out from the surface it is on)",
+    ),
+    F_(
+        "COMPLETENESS_NOT_SEALED_AT_START",
+        "the parcel is already open when the video starts; it must be filmed sealed, then opened",
+    ),
+    F_("COMPLETENESS_SEALED_AT_START", "the parcel is sealed when the video starts"),
+    F_("COMPLETENESS_START_UNCLEAR", "cannot tell whether the parcel is sealed at the start"),
+    F_(
+        "COMPLETENESS_SIX_FACES",
+        "{value:g} distinct faces of the sealed parcel are shown before opening, from {t_start:time}",
+    ),
+    F_("COMPLETENESS_SIX_FACES", "{value:g} distinct faces of the sealed parcel are shown before opening"),
+    F_(
+        "COMPLETENESS_FACES_MISSING", "only {value:g} of the parcel's six faces are shown before it is opened"
+    ),
+    F_(
+        "COMPLETENESS_FACES_UNCERTAIN",
+        "the parcel was held still several times but only {value:g} faces look distinct: its faces may look alike; a reviewer should check",
+    ),
+    F_("COMPLETENESS_OPENING_SHOWN", "the parcel is opened on camera at {t_start:time}"),
+    F_("COMPLETENESS_OPENING_NOT_SHOWN", "the opening of the parcel is never shown"),
+    F_("COMPLETENESS_CONTENTS_SHOWN", "the contents are shown from {t_start:time} to {t_end:time}"),
+    F_("COMPLETENESS_CONTENTS_NOT_SHOWN", "the contents are never shown after opening"),
+    F_(
+        "VALIDITY_NO_VIDEO",
+        "no unboxing video was submitted, so nothing proves the problem as found at the first opening",
+    ),
+    F_(
+        "VALIDITY_TRUNCATED",
+        "the file is truncated: only part of it can be decoded (an interrupted copy or upload); submit the original",
+    ),
+    F_("VALIDITY_DECODE_ERRORS", "the decoder reported errors; parts of the picture are damaged"),
+    F_(
+        "VALIDITY_WINDOW_NOT_DECODED",
+        "re-reading {t_start:time}–{t_end:time} from mid-stream gave decoder errors; those frames were not used",
+    ),
+    F_(
+        "VALIDITY_WINDOW_NOT_DECODED",
+        "re-reading part of the video from mid-stream gave decoder errors; those frames were not used",
+    ),
+    F_("VALIDITY_DECODE_WARNINGS", "the decoder reported minor errors"),
+    F_("VALIDITY_CLEAR", "the video is sharp, well exposed and steady for most of its length"),
+    F_("VALIDITY_UNCLEAR", "too little of the video is clear enough to see (blur, darkness, glare or shake)"),
+    F_(
+        "VALIDITY_EDITED",
+        "the file was written by editing software; platforms accept only the original recording",
+    ),
+    F_(
+        "VALIDITY_REMUXED",
+        "the file was re-written (remuxed or re-encoded); not proof of editing, but the original recording is stronger evidence",
+    ),
+    F_(
+        "VALIDITY_PROBLEM_SHOWN",
+        "the claimed problem is shown in a steady close-up from {t_start:time} to {t_end:time}",
+    ),
+    F_("VALIDITY_PROBLEM_NOT_SHOWN", "the claimed problem is never shown in a steady, sharp close-up"),
+    F_("VALIDITY_PROBLEM_CONTEXT", "the claim rests on the contents being shown on camera"),
+    F_(
+        "CONSISTENCY_NO_TRACKING_NUMBER", "the case has no return tracking number to compare the waybill with"
+    ),
+    F_("CONSISTENCY_WAYBILL_MATCH", "the waybill read in the video matches the return tracking number"),
+    F_("CONSISTENCY_OTHER_WAYBILL", "another label is also in view; check that only this return is unpacked"),
+    F_("CONSISTENCY_WAYBILL_MISMATCH", "the waybill on camera is not the return tracking number"),
+    F_(
+        "CONSISTENCY_WAYBILL_NOT_LEGIBLE",
+        "waybill not legible: no waybill barcode or QR code could be read anywhere in the video; film the label close enough to read before opening",
+    ),
+    F_("CONSISTENCY_ITEM_MISMATCH", "the goods carry a code other than the ordered item's"),
+    F_("CONSISTENCY_ITEM_MATCH", "the goods carry the ordered item's code"),
+    F_("CONSISTENCY_PHOTO_MATCH", "a photo shows the return's waybill"),
+    F_("CONSISTENCY_PHOTO_MISMATCH", "a photo shows a waybill that is not the return tracking number"),
+    F_(
+        "CONSISTENCY_PHOTO_TIME_APART",
+        "a photo was taken more than a day from the video: they may not show the same unpacking",
+    ),
     # --- 时效性 timeliness ---------------------------------------------------------------------
     F_(
         "TIMELINESS_TIMES_DISAGREE",
@@ -94,6 +195,40 @@ _MESSAGES = (
 )
 
 _RULES = (
+    F_(
+        "COMPLETENESS_CUT",
+        "proofbox's cut detection: a single-frame jump that persists, or an edit trace in the packets",
+    ),
+    F_(
+        "COMPLETENESS_SPLICE",
+        "proofbox's splice detection: a cut with the background and light changing at once",
+    ),
+    F_("COMPLETENESS_PAUSE", "proofbox default: a timestamp gap longer than the pause threshold"),
+    F_("COMPLETENESS_FROZEN", "proofbox default: identical frames for longer than the freeze threshold"),
+    F_("COMPLETENESS_TOO_SHORT", "proofbox default minimum length"),
+    F_("COMPLETENESS_SIX_FACES", "all six faces of the parcel must be on camera (包裹六个面都需要出镜)"),
+    F_("COMPLETENESS_FACES_MISSING", "all six faces of the parcel must be on camera (包裹六个面都需要出镜)"),
+    F_(
+        "COMPLETENESS_FACES_UNCERTAIN", "all six faces of the parcel must be on camera (包裹六个面都需要出镜)"
+    ),
+    F_("VALIDITY_DECODE_ERRORS", "proofbox default: at most a few decoder errors"),
+    F_(
+        "VALIDITY_CLEAR", "proofbox default: clear (sharp, well exposed) for a large enough share of the time"
+    ),
+    F_(
+        "VALIDITY_UNCLEAR",
+        "proofbox default: clear (sharp, well exposed) for a large enough share of the time",
+    ),
+    F_("VALIDITY_REMUXED", "transcoder tags are a warning only"),
+    F_("VALIDITY_PROBLEM_SHOWN", "a steady, sharp close-up of the problem, long enough (proofbox default)"),
+    F_(
+        "VALIDITY_PROBLEM_NOT_SHOWN",
+        "a steady, sharp close-up of the problem, long enough (proofbox default)",
+    ),
+    F_("CONSISTENCY_WAYBILL_MATCH", "normalised barcode/QR text equals the case's return tracking number"),
+    F_("CONSISTENCY_WAYBILL_MISMATCH", "normalised barcode/QR text equals the case's return tracking number"),
+    F_("CONSISTENCY_WAYBILL_NOT_LEGIBLE", "proofbox default barcode scan interval"),
+    F_("CONSISTENCY_PHOTO_TIME_APART", "proofbox default: photos taken within a day of the video"),
     F_("TIMELINESS_TIMES_DISAGREE", "creation times within 1 h of each other"),
     F_("TIMELINESS_BEFORE_SIGN_FOR", "creation time ≥ sign-for time − {tolerance_s:g} s clock tolerance"),
     F_(

@@ -31,11 +31,13 @@ def finding_params(finding: assessment_pb2.Finding) -> dict[str, str]:
 
 
 def _finding(finding: assessment_pb2.Finding, lang: str) -> None:
+    finding.source = simplified(finding.source)
+    if lang == "en" and not finding.params:
+        return  # an element that sends no parameters: its own English is the richest text
     params = finding_params(finding)
     finding.message = render_finding_message(finding.code, params, lang, finding.message)
     if finding.rule:
         finding.rule = render_finding_rule(finding.code, params, lang, finding.rule)
-    finding.source = simplified(finding.source)
 
 
 def _text(text: str, lang: str) -> str:

@@ -74,6 +74,20 @@ def test_one_stored_result_in_both_languages(tenant: Client, video: SyntheticVid
     # the seeds' quotes are shown in Simplified Chinese, the source cited as before
     assert "拆包視頻" not in str(zh) and "seed:001" in recorded.source and "首次拆封" in recorded.source
 
+    # every finding of every element reads in Chinese, its rule too
+    for element in zh.assessment.elements:
+        for f in element.findings:
+            for text in (f.message, f.rule):
+                assert not text or HAN.search(text), (f.code, text)
+                assert not re.search(r"\b[a-z]{3,} [a-z]{3,} [a-z]{3,}\b", text), (f.code, text)
+
+    # the rules' texts, the deadlines' consequences and the actions come from the packs' catalog
+    texts = [h.description for h in zh.prediction.hits] + [d.consequence for d in zh.prediction.deadlines]
+    texts += [a.text for a in zh.prediction.actions]
+    assert texts and all(HAN.search(t) for t in texts), texts
+    assert [h.description for h in en.prediction.hits] == [h.description for h in computed.prediction.hits]
+    assert all(not HAN.search(h.source) or "視" not in h.source for h in zh.prediction.hits)
+
     # the accept-language metadata chooses when the field is empty; the field wins over it
     assert _get(tenant, computed.result_id, accept="zh-CN,zh;q=0.9").language == "zh-CN"
     assert _get(tenant, computed.result_id, language="en", accept="zh-CN").language == "en"
