@@ -154,15 +154,24 @@ class AnalysisConfig:
     bright_mean_min: float = 225.0
     """Mean luma above which a frame is washed out."""
     clipped_fraction_max: float = 0.35
-    """Largest fraction of pixels crushed to black (<16) or blown to white (>239)."""
+    """Largest fraction of pixels blown to white (>239) before a frame counts as washed out
+    (crushed blacks are darkness, judged by ``dark_mean_max``, not washing out)."""
     shake_max_px_per_s: float = 220.0
     """Global motion (on the 640-px frame) above which a frame counts as unsteady."""
     min_good_fraction: float = 0.6
     """Share of the video's time that must be sharp, well exposed and steady."""
     closeup_min_s: float = 1.5
     """A claimed problem must be held steady in close-up at least this long."""
-    closeup_min_fill: float = 0.75
-    """In a close-up, the object (not the table) fills at least this share of the frame."""
+    closeup_min_fill: float = 0.3
+    """In a close-up the object (not the table) covers at least this share of the frame, or runs off
+    its edge: shown large enough for a person to see, not necessarily filling the frame."""
+    subject_blur_max: float = 0.52
+    """Blur of the subject (the sharpest textured tiles, see :func:`evidence.quality.subject_blur`)
+    above which a frame counts as blurred: sharp generated and phone footage measures 0.15-0.46
+    whatever the background, a defocused frame (σ ≥ 3 px at 640 px) 0.55 and more."""
+    dark_highlight_max: float = 90.0
+    """A frame is too dark to see only when its mean luma is under ``dark_mean_max`` *and* its
+    brightest 5 % are under this grey level (a dim room with a lit label is still readable)."""
     claimed_time_tolerance_s: float = 3.0
     """A close-up counts for a claim naming a time when it lies within this many seconds of it."""
 
@@ -221,6 +230,30 @@ class AnalysisConfig:
     """Descriptor distance above which two views show different faces."""
     opening_min_s: float = 1.0
     """The parcel must look opened for this long before the opening is accepted."""
+    open_dark_rise: float = 0.12
+    """An open look: the object's very dark share (interior, shadows inside) this much above the
+    sealed parcel's own (measured while its waybill is shown; 0 when it never is)..."""
+    open_other_rise: float = 0.42
+    """...or its colourful share (goods, print, filler) this much above the sealed parcel's own."""
+    hold_max_content: float = 12.0
+    """A sample is steady (the parcel held still) when the content change from the previous sample
+    is at most this (mean HSV difference, 0-255) and global motion is small."""
+    face_min_fill: float = 0.04
+    """Steady views of the object covering less of the frame than this are not face views."""
+    face_max_fill: float = 0.97
+    """...nor views where it covers more (the camera is pressed against it)."""
+    faces_fail_max_held: int = 3
+    """Missing faces are a failure only when the parcel was held still at most this many times
+    before a seen opening; between this and ``required_faces`` holds the count is uncertain."""
+    contents_min_s: float = 1.0
+    """The open parcel or its contents must be in view this long after the opening."""
+    parcel_colour_share: float = 0.35
+    """Without a readable waybill, an object counts as a parcel when this share of it has a
+    cardboard colour..."""
+    parcel_object_share: float = 0.3
+    """...for this share of the video's duration..."""
+    parcel_min_holds: int = 4
+    """...and the camera held still on it at least this many times."""
 
     # --- consistency ---
     barcode_scan_interval_s: float = 0.4

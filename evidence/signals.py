@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .quality import blur_effect
+from .quality import blur_effect, subject_blur
 from .scene import border_ring
 
 __all__ = ["TINY", "PairSignals", "Sample", "SignalState", "measure"]
@@ -49,6 +49,11 @@ class Sample:
     tiny: np.ndarray | None  # TINY BGR copy for scene analysis (may be thinned away on long videos)
     pair: PairSignals | None  # vs the previous sample of the same decode stream
     motion_proxy: float = float("nan")  # packet-size motion estimate (hybrid mode), 1 = quiet
+    subject_blur: float = float("nan")  # blur of the sharpest textured tiles (the subject), 0 sharp … 1;
+    # nan when not measured (samples built by hand): the whole-frame ``blur`` stands in
+    crushed: float = 0.0  # fraction of pixels crushed to black (< 16)
+    blown: float = 0.0  # fraction of pixels blown to white (> 239)
+    highlight: float = 255.0  # 95th percentile grey level: how bright the brightest things are
 
 
 class SignalState:
@@ -95,9 +100,16 @@ def measure(
         if abs(scale - 1.0) < 0.05
         else cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     )
-    blur = blur_effect(cv2.GaussianBlur(norm, (0, 0), 1.0))
+    smooth = cv2.GaussianBlur(norm, (0, 0), 1.0)
+    blur = blur_effect(smooth)
     luma = float(grey.mean())
-    clipped = float(np.count_nonzero((grey < 16) | (grey > 239))) / grey.size
+    hist = cv2.calcHist([norm], [0], None, [256], [0, 256]).ravel()
+    n_px = float(hist.sum()) or 1.0
+    crushed = float(hist[:16].sum()) / n_px
+    blown = float(hist[240:].sum()) / n_px
+    clipped = crushed + blown
+    highlight = float(np.searchsorted(np.cumsum(hist), 0.95 * n_px))
+    sharp = subject_blur(smooth)
     tiny = _resize(image, TINY)
     hsv = cv2.cvtColor(_resize(image, CONTENT), cv2.COLOR_BGR2HSV)
     grey_freeze = _resize(grey, FREEZE)
@@ -129,4 +141,18 @@ def measure(
         grey_small,
         border,
     )
-    return Sample(t, key, dense, stream, blur, luma, clipped, tiny, pair)
+    return Sample(
+        t,
+        key,
+        dense,
+        stream,
+        blur,
+        luma,
+        clipped,
+        tiny,
+        pair,
+        subject_blur=sharp,
+        crushed=crushed,
+        blown=blown,
+        highlight=highlight,
+    )

@@ -1,8 +1,15 @@
 """The unpacking as a story: sealed parcel, its faces, the opening, the contents, the close-ups.
 
-Built on :mod:`evidence.scene` features of each sample. Everything here is an estimate from
-colour and layout; each result carries a confidence so elements can say INCONCLUSIVE instead of
-guessing.
+Built on :mod:`evidence.scene` features of each sample and on the waybill reads. Everything here
+is an estimate; each result carries a confidence so elements can say INCONCLUSIVE instead of
+guessing, and nothing is claimed about a parcel that was not recognised.
+
+The parcel is recognised by its waybill (a shipping-label barcode or QR code read in the video),
+or, without one, by a parcel-coloured object followed across the video. Faces are counted as
+*holds*: the parcel held still, turned, held still again (colour-independent), and as distinct
+views where their looks differ. The opening is a sustained change towards an open look (interior
+or contents) measured against the parcel's own sealed appearance, so black or printed parcels do
+not look "open" from the start.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ class FaceEstimate:
 
 @dataclass(frozen=True)
 class Story:
-    parcel_seen: bool
+    parcel: str  # how the parcel was recognised: "waybill", "object", or "" (not recognised)
     table_support: float
     sealed_at_start: bool | None  # None: nothing recognisable at the start
     opening_at: float | None
@@ -53,6 +60,12 @@ class Story:
     contents: Span | None
     closeups: tuple[Span, ...]
     features: tuple[tuple[float, SceneFeatures], ...]
+    holds: tuple[Span, ...] = ()  # steady stretches of the whole video (where a person can look)
+    sealed_look: tuple[float, float] = (0.0, 0.0)  # the sealed parcel's own dark and other shares
+
+    @property
+    def parcel_seen(self) -> bool:
+        return bool(self.parcel)
 
 
 def _weights(times: Sequence[float], duration: float) -> list[float]:
@@ -65,21 +78,42 @@ def _weights(times: Sequence[float], duration: float) -> list[float]:
     return out
 
 
-def _opened(f: SceneFeatures) -> bool:
-    return f.fill >= 0.05 and (f.dark >= 0.12 or f.other >= 0.42)
-
-
-def _sealed(f: SceneFeatures) -> bool:
-    return f.fill >= 0.05 and not _opened(f) and (f.cardboard + f.label) >= 0.5
+def _opened(f: SceneFeatures, base: tuple[float, float], cfg: AnalysisConfig) -> bool:
+    """An open look (interior, filler, contents): darker or more colourful than the sealed parcel."""
+    return f.fill >= 0.05 and (
+        f.dark - base[0] >= cfg.open_dark_rise or f.other - base[1] >= cfg.open_other_rise
+    )
 
 
 def _steady(s: Sample, cfg: AnalysisConfig) -> bool:
     p = s.pair
     if p is not None and not math.isnan(p.motion):
-        return p.motion <= cfg.shake_max_px_per_s * 0.6 and p.content <= cfg.cut_min_score
+        return p.motion <= cfg.shake_max_px_per_s * 0.6 and p.content <= cfg.hold_max_content
     if not math.isnan(s.motion_proxy):
         return s.motion_proxy <= cfg.motion_proxy_steady
-    return p is not None and p.content <= cfg.cut_min_score * 0.4
+    return p is not None and p.content <= cfg.hold_max_content * 0.5
+
+
+def _focus(s: Sample) -> float:
+    return s.blur if math.isnan(s.subject_blur) else s.subject_blur
+
+
+def holds_of(samples: Sequence[Sample], weights: Sequence[float], cfg: AnalysisConfig) -> list[Span]:
+    """Steady stretches at least ``face_min_view_s`` long (the camera or the parcel held still)."""
+    spans: list[Span] = []
+    run: list[float] = []
+    held = 0.0
+    for s, w in zip(samples, weights, strict=False):
+        if _steady(s, cfg):
+            run.append(s.t)
+            held += w
+            continue
+        if run and held >= cfg.face_min_view_s:
+            spans.append(Span(run[0], run[-1]))
+        run, held = [], 0.0
+    if run and held >= cfg.face_min_view_s:
+        spans.append(Span(run[0], run[-1]))
+    return spans
 
 
 def read_story(
@@ -88,11 +122,17 @@ def read_story(
     cfg: AnalysisConfig,
     segments: Sequence[float] = (),
     moved: Callable[[float, float], bool] | None = None,
+    waybill_times: Sequence[float] = (),
 ) -> Story:
-    """Interpret the samples (sorted by time) as an unpacking; ``segments`` are break times (takes)."""
+    """Interpret the samples (sorted by time) as an unpacking.
+
+    ``segments`` are break times (takes); ``waybill_times`` the times a shipping label (not a
+    product code) was read in the video: the parcel is sealed while its waybill is being shown.
+    """
     usable = [s for s in samples if s.tiny is not None]
+    empty = FaceEstimate(0, 0, 0, 0.0, (), 0, 0.0)
     if not usable:
-        return Story(False, 0.0, None, None, False, FaceEstimate(0, 0, 0, 0.0, (), 0, 0.0), None, (), ())
+        return Story("", 0.0, None, None, False, empty, None, (), ())
     # one table model per take: a splice may change the surface
     bounds = [0.0, *sorted(segments), math.inf]
     feats: list[tuple[Sample, SceneFeatures]] = []
@@ -107,25 +147,48 @@ def read_story(
     feats.sort(key=lambda x: x[0].t)
     times = [s.t for s, _ in feats]
     weights = _weights(times, duration)
-    parcel_seen = any(f.cardboard >= 0.35 and f.fill >= 0.05 for _, f in feats)
+    holds = holds_of([s for s, _ in feats], weights, cfg)
 
-    opening_at, open_from_start = _opening(feats, weights, cfg)
+    parcel = ""
+    if waybill_times:
+        parcel = "waybill"
+    else:
+        coloured = sum(
+            w
+            for (_, f), w in zip(feats, weights, strict=False)
+            if f.cardboard >= cfg.parcel_colour_share and 0.05 <= f.fill <= 0.9 and not f.touches_border
+        )
+        if coloured >= cfg.parcel_object_share * duration and len(holds) >= cfg.parcel_min_holds:
+            parcel = "object"
+
+    # the sealed parcel's own look: while its waybill is shown (a black or printed parcel is dark
+    # or colourful all over, and that is not an open box)
+    sealed_until = max(waybill_times) + 0.5 if waybill_times else 0.0
+    sealed = [f for s, f in feats if s.t <= sealed_until and f.fill >= 0.05]
+    base = (
+        (float(np.median([f.dark for f in sealed])), float(np.median([f.other for f in sealed])))
+        if sealed
+        else (0.0, 0.0)
+    )
+    opening_at, open_from_start = _opening(feats, weights, cfg, base, sealed_until)
     start_window = [f for s, f in feats if s.t <= min(1.0, duration * 0.1) + 1e-6]
     sealed_at_start: bool | None
-    if not start_window or not parcel_seen:
+    if not start_window or not parcel:
         sealed_at_start = None
+    elif open_from_start:
+        sealed_at_start = False
+    elif waybill_times and min(waybill_times) <= max(2.0, 0.15 * duration):
+        sealed_at_start = True  # the waybill is shown first, and nothing looks open yet
     else:
-        sealed_at_start = (
-            sum(_sealed(f) for f in start_window) >= 0.5 * len(start_window) and not open_from_start
-        )
+        sealed_at_start = sum(not _opened(f, base, cfg) for f in start_window) >= 0.5 * len(start_window)
 
     until = opening_at if opening_at is not None else (duration if not open_from_start else 0.0)
     faces = _faces(feats, weights, until, cfg, moved)
-    contents = _contents(feats, weights, opening_at)
+    contents = _contents(feats, weights, opening_at, cfg)
     closeups = _closeups(feats, weights, opening_at, cfg)
     table_support = float(np.mean(supports)) if supports else 0.0
     return Story(
-        parcel_seen,
+        parcel,
         table_support,
         sealed_at_start,
         opening_at,
@@ -134,14 +197,23 @@ def read_story(
         contents,
         tuple(closeups),
         tuple((s.t, f) for s, f in feats),
+        tuple(holds),
+        base,
     )
 
 
 def _opening(
-    feats: Sequence[tuple[Sample, SceneFeatures]], weights: Sequence[float], cfg: AnalysisConfig
+    feats: Sequence[tuple[Sample, SceneFeatures]],
+    weights: Sequence[float],
+    cfg: AnalysisConfig,
+    base: tuple[float, float],
+    sealed_until: float,
 ) -> tuple[float | None, bool]:
-    """First time the parcel looks open and stays so; and whether it already did at the start."""
-    flags = [_opened(f) for _, f in feats]
+    """First time the parcel looks open and stays so; and whether it already did at the start.
+
+    Nothing before ``sealed_until`` (the waybill still being shown) counts as open.
+    """
+    flags = [s.t > sealed_until and _opened(f, base, cfg) for s, f in feats]
     times = [s.t for s, _ in feats]
     for i, flag in enumerate(flags):
         if not flag:
@@ -155,7 +227,7 @@ def _opening(
         after = sum(w for w, fl in zip(weights[i:], flags[i:], strict=False) if fl)
         total_after = sum(weights[i:])
         if held >= cfg.opening_min_s and after >= 0.6 * total_after:
-            return times[i], i == 0 or times[i] <= 0.5
+            return times[i], (i == 0 or times[i] <= 0.5) and sealed_until <= 0.0
     return None, False
 
 
@@ -166,17 +238,21 @@ def _faces(
     cfg: AnalysisConfig,
     moved: Callable[[float, float], bool] | None = None,
 ) -> FaceEstimate:
-    """Cluster steady, whole, sealed views before the opening into distinct faces.
+    """Steady views of the parcel before the opening: how often it was held still, and how many
+    of those views look distinct.
 
-    Also counts *held views*: stretches of steady views separated by motion. When the parcel was
-    held still six or more times but fewer faces look distinct, the faces may simply look alike
-    (plain cardboard), so the estimate is uncertain rather than a proof of missing faces.
+    Colour does not decide what is parcel: every steady view of the object in front of the
+    surface counts, including views where it fills the frame or runs off its edge (the usual
+    phone framing). *Held views* are stretches of steady views separated by motion or by a
+    change of look; the parcel turned between them. Distinct views are clusters of the object's
+    layout descriptor; plain faces may look alike, so fewer clusters than holds is uncertainty,
+    not proof of missing faces.
     """
     views: list[tuple[float, float, np.ndarray]] = []
     for (s, f), w in zip(feats, weights, strict=False):
-        if s.t >= until - 0.2 or not _sealed(f) or f.touches_border:
+        if s.t >= until - 0.2 or not (cfg.face_min_fill <= f.fill <= cfg.face_max_fill):
             continue
-        if not (0.04 <= f.fill <= 0.75) or f.cardboard < 0.4 or not _steady(s, cfg):
+        if not _steady(s, cfg):
             continue
         views.append((s.t, w, f.descriptor))
     thr = cfg.face_distinct_threshold
@@ -196,7 +272,7 @@ def _faces(
             labels.append(len(centroids) - 1)
     weight = [sum(views[j][1] for j in m) for m in members]
     kept = [c for c in range(len(centroids)) if weight[c] >= cfg.face_min_view_s]
-    # held views: runs of steady views, broken by a change of face or by motion in between
+    # held views: runs of steady views, broken by a change of look or by motion in between
     held = 0
     run_w = 0.0
     for i, (t, w, _) in enumerate(views):
@@ -229,22 +305,30 @@ def _faces(
     elif held < cfg.required_faces:
         confidence = 0.8 * max(0.6, coverage)  # fewer views were held at all: faces were not shown
     else:
-        confidence = 0.4  # turned often enough, but the faces look alike
+        confidence = 0.6  # held and turned often enough; some faces look alike
     times = tuple(sorted(float(np.median([views[j][0] for j in members[c]])) for c in kept))
     return FaceEstimate(count, len(kept), held, round(confidence, 2), times, len(views), round(ratio, 2))
 
 
 def _contents(
-    feats: Sequence[tuple[Sample, SceneFeatures]], weights: Sequence[float], opening_at: float | None
+    feats: Sequence[tuple[Sample, SceneFeatures]],
+    weights: Sequence[float],
+    opening_at: float | None,
+    cfg: AnalysisConfig,
 ) -> Span | None:
-    """When the goods are in view after the opening (non-cardboard colours), if for at least 1 s."""
-    start = opening_at if opening_at is not None else 0.0
+    """When the open parcel and its contents are in view after the opening, if for at least 1 s.
+
+    Only after an opening that was seen: steady views of the object after it (whatever the
+    goods' colour), or colourful goods in view.
+    """
+    if opening_at is None:
+        return None
     shown = [
         (s.t, w)
         for (s, f), w in zip(feats, weights, strict=False)
-        if s.t >= start and f.other >= 0.2 and f.fill >= 0.1
+        if s.t >= opening_at and f.fill >= 0.1 and (f.other >= 0.2 or _steady(s, cfg))
     ]
-    if sum(w for _, w in shown) < 1.0:
+    if sum(w for _, w in shown) < cfg.contents_min_s:
         return None
     return Span(shown[0][0], shown[-1][0])
 
@@ -255,13 +339,24 @@ def _closeups(
     opening_at: float | None,
     cfg: AnalysisConfig,
 ) -> list[Span]:
-    """Steady, sharp stretches where the item fills the frame, after the opening."""
-    start = opening_at if opening_at is not None else 0.0
+    """Steady, sharp stretches after the opening where the object is shown large.
+
+    Large means the object covers ``closeup_min_fill`` of the frame or runs off its edge (the
+    camera moved in); sharp is measured on the subject, not the whole frame. No opening seen, no
+    close-up claimed.
+    """
+    if opening_at is None:
+        return []
     spans: list[Span] = []
     run: list[float] = []
     held = 0.0
     for (s, f), w in zip(feats, weights, strict=False):
-        ok = s.t >= start and f.fill >= cfg.closeup_min_fill and s.blur <= cfg.blur_max and _steady(s, cfg)
+        ok = (
+            s.t >= opening_at
+            and (f.fill >= cfg.closeup_min_fill or (f.touches_border and f.fill >= 0.1))
+            and _focus(s) <= cfg.subject_blur_max
+            and _steady(s, cfg)
+        )
         if ok:
             run.append(s.t)
             held += w

@@ -129,25 +129,37 @@ def judge_completeness(ev: Evidence) -> ElementResult:
 
     story = ev.story
     if story is None or not story.parcel_seen:
+        # judge nothing about faces, opening or contents of a parcel that was not recognised
         findings.append(
             Finding(
-                "COMPLETENESS_NO_PARCEL",
+                "COMPLETENESS_NO_PARCEL_RECOGNISED",
                 E,
-                Severity.FAILURE,
-                "no parcel could be found in the video (a box or bag standing out from the surface it is on)",
+                Severity.WARNING,
+                "no parcel was recognised: no waybill label could be read and no parcel was followed "
+                "across the video, so proofbox does not judge its faces, opening or contents; this may "
+                "not be an unboxing video: a person should watch it",
+                t_start=0.0,
+                t_end=round(ev.duration, 2),
+                rule="a parcel is recognised by a readable waybill, or by a parcel-coloured object held "
+                f"still ≥ {cfg.parcel_min_holds} times over ≥ {cfg.parcel_object_share:.0%} of the video",
                 source=SOURCES["complete"],
             )
         )
-        return conclude(E, findings, 0.0)
+        return conclude(E, findings, score * 0.5, inconclusive=True)
 
+    holds = ", ".join(f"{h.start:.1f}–{h.end:.1f}" for h in story.holds[:8])
     if story.open_from_start or story.sealed_at_start is False:
         findings.append(
             Finding(
                 "COMPLETENESS_NOT_SEALED_AT_START",
                 E,
                 Severity.FAILURE,
-                "the parcel is already open when the video starts; it must be filmed sealed, then opened",
+                "the parcel already looks open when the video starts (its interior or contents are in view "
+                "and no sealed parcel or waybill is shown first); it must be filmed sealed, then opened",
                 t_start=0.0,
+                t_end=round(min(ev.duration, 2.0), 2),
+                rule=f"an open look (dark share +{cfg.open_dark_rise:g} or colourful share "
+                f"+{cfg.open_other_rise:g} over the sealed parcel) held ≥ {cfg.opening_min_s:g} s from the start",
                 source=SOURCES["first_opening"],
             )
         )
@@ -158,7 +170,8 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 "COMPLETENESS_SEALED_AT_START",
                 E,
                 Severity.INFO,
-                "the parcel is sealed when the video starts",
+                "the parcel is sealed when the video starts"
+                + (" (its waybill is shown first)" if story.parcel == "waybill" else ""),
                 t_start=0.0,
             )
         )
@@ -169,66 +182,76 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 "COMPLETENESS_START_UNCLEAR",
                 E,
                 Severity.WARNING,
-                "cannot tell whether the parcel is sealed at the start",
+                "cannot tell whether the parcel is sealed at the start: a person should check the first seconds",
                 t_start=0.0,
+                t_end=round(min(ev.duration, 3.0), 2),
             )
         )
 
     faces = story.faces
     face_times = ", ".join(f"{t:.1f}" for t in faces.times)
-    if faces.count >= cfg.required_faces:
+    opening_seen = story.opening_at is not None and not story.open_from_start
+    if faces.count >= cfg.required_faces or faces.held_views >= cfg.required_faces:
+        distinct = (
+            f"{faces.count} distinct views at {face_times} s"
+            if faces.count >= cfg.required_faces
+            else f"held still {faces.held_views} times with turns between; {faces.count} views look distinct "
+            "(faces of a plain parcel can look alike)"
+        )
         findings.append(
             Finding(
                 "COMPLETENESS_SIX_FACES",
                 E,
                 Severity.INFO,
-                f"{faces.count} distinct faces of the sealed parcel shown before opening ("
-                + (
-                    f"{faces.raw_clusters} groups of similar views, "
-                    if faces.raw_clusters > faces.count
-                    else ""
-                )
-                + f"at {face_times} s; "
-                f"confidence {faces.confidence:.2f}, nearest two faces differ {faces.nearest_ratio:.1f}x the threshold)",
+                f"the sealed parcel is turned through its faces before opening: {distinct} "
+                f"(confidence {faces.confidence:.2f})",
                 t_start=faces.times[0] if faces.times else None,
-                rule=f"{cfg.required_faces} faces required; views differ when distance ≥ {cfg.face_distinct_threshold:g}",
+                rule=f"{cfg.required_faces} faces required: {cfg.required_faces} distinct views, or "
+                f"{cfg.required_faces} holds with the parcel turned between",
                 source=SOURCES["complete"],
-                value=float(faces.count),
+                value=float(max(faces.count, min(faces.held_views, cfg.required_faces))),
             )
         )
         score *= 0.6 + 0.4 * faces.confidence
-    elif faces.held_views < cfg.required_faces:
+    elif faces.held_views <= cfg.faces_fail_max_held and opening_seen:
         findings.append(
             Finding(
                 "COMPLETENESS_FACES_MISSING",
                 E,
                 Severity.FAILURE,
-                f"only {faces.count} of the parcel's {cfg.required_faces} faces are shown before it is opened"
-                + (f" (at {face_times} s)" if face_times else "")
-                + f"; it was held still {faces.held_views} time(s); confidence {faces.confidence:.2f}",
-                t_start=faces.times[0] if faces.times else None,
-                rule=f"{cfg.required_faces} faces required (包裹六個面都需要出鏡)",
+                f"the parcel is held still only {faces.held_views} time(s) before it is opened at "
+                f"{story.opening_at:.1f} s, so at most {faces.held_views} of its {cfg.required_faces} faces are shown"
+                + (f" (views at {face_times} s)" if face_times else "")
+                + f"; confidence {faces.confidence:.2f}",
+                t_start=faces.times[0] if faces.times else 0.0,
+                t_end=story.opening_at,
+                rule=f"{cfg.required_faces} faces required (包裹六個面都需要出鏡); a failure when held still "
+                f"≤ {cfg.faces_fail_max_held} times before the opening",
                 source=SOURCES["complete"],
-                value=float(faces.count),
+                value=float(faces.held_views),
             )
         )
-        score *= faces.count / cfg.required_faces
+        score *= max(faces.count, faces.held_views) / cfg.required_faces
     else:
         inconclusive = True
+        where = f"before {story.opening_at:.1f} s" if opening_seen else f"the steady stretches ({holds} s)"
         findings.append(
             Finding(
                 "COMPLETENESS_FACES_UNCERTAIN",
                 E,
                 Severity.WARNING,
-                f"the parcel was held still {faces.held_views} times but only {faces.count} faces look distinct: "
-                f"its faces may look alike (confidence {faces.confidence:.2f}); a reviewer should check",
+                f"could not confirm that all {cfg.required_faces} faces are shown: the parcel was held still "
+                f"{faces.held_views} time(s) and {faces.count} views look distinct; a person should check {where}",
+                t_start=0.0,
+                t_end=story.opening_at if opening_seen else None,
                 rule=f"{cfg.required_faces} faces required",
                 source=SOURCES["complete"],
                 value=float(faces.count),
             )
         )
 
-    if story.opening_at is not None and not story.open_from_start:
+    if opening_seen:
+        assert story.opening_at is not None
         findings.append(
             Finding(
                 "COMPLETENESS_OPENING_SHOWN",
@@ -239,36 +262,42 @@ def judge_completeness(ev: Evidence) -> ElementResult:
             )
         )
     elif not story.open_from_start:
+        inconclusive = True
         findings.append(
             Finding(
-                "COMPLETENESS_OPENING_NOT_SHOWN",
+                "COMPLETENESS_OPENING_UNCONFIRMED",
                 E,
-                Severity.FAILURE,
-                "the opening of the parcel is never shown",
+                Severity.WARNING,
+                "could not confirm where the parcel is opened (no sustained change to an open look was "
+                f"measured); a person should check the steady stretches ({holds} s)",
                 source=SOURCES["complete"],
             )
         )
-        score *= 0.3
     if story.contents is not None:
         findings.append(
             Finding(
                 "COMPLETENESS_CONTENTS_SHOWN",
                 E,
                 Severity.INFO,
-                f"the contents are shown from {story.contents.start:.1f} s to {story.contents.end:.1f} s",
+                f"the open parcel and its contents are in view from {story.contents.start:.1f} s "
+                f"to {story.contents.end:.1f} s",
                 t_start=story.contents.start,
                 t_end=story.contents.end,
             )
         )
-    else:
+    elif opening_seen:
+        assert story.opening_at is not None
+        inconclusive = True
         findings.append(
             Finding(
-                "COMPLETENESS_CONTENTS_NOT_SHOWN",
+                "COMPLETENESS_CONTENTS_UNCONFIRMED",
                 E,
-                Severity.FAILURE,
-                "the contents are never shown after opening",
+                Severity.WARNING,
+                f"could not confirm that the contents are shown after the opening at {story.opening_at:.1f} s; "
+                "a person should check the rest of the video",
+                t_start=story.opening_at,
+                t_end=round(ev.duration, 2),
                 source=SOURCES["complete"],
             )
         )
-        score *= 0.4
     return conclude(E, findings, score, inconclusive)
