@@ -35,9 +35,10 @@ from .model import (
     SamplingStats,
     VideoFacts,
 )
+from .quality import stretch_contrast
 from .reel import Reel
 from .sampling import PacketEvidence, Window, choose_mode, merge_windows, pixel_windows
-from .signals import Sample, SignalState, measure
+from .signals import Sample, SignalState, is_blurred, is_dark, is_washed_out, measure
 from .views import read_story
 
 __all__ = ["VideoAnalyzer", "assess_photos_only"]
@@ -137,6 +138,11 @@ class VideoAnalyzer:
             return
         self._last_scan = t
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        if float(np.percentile(grey, 95)) < self.cfg.barcode_stretch_below:
+            # a dim picture: a waybill that reads after stretching the contrast is legible to a
+            # person looking at a screen, so read what a person would see
+            grey = stretch_contrast(grey)
+            detail = stretch_contrast(detail)
         regions = find_code_regions(grey)
         reads: list[BarcodeRead] = []
         if regions:
@@ -198,8 +204,14 @@ class VideoAnalyzer:
         if self.packets is not None:
             pauses = self.packets.gaps(cfg.pause_min_gap_s)
         moved = self.packets.moved if self.packets is not None and self.mode == "hybrid" else None
+        waybill_times = [r.t for r in self.reads if r.t is not None and not is_product_code(r)]
         story = read_story(
-            samples, duration, cfg, segments=[b.t for b in breaks if b.kind == "splice"], moved=moved
+            samples,
+            duration,
+            cfg,
+            segments=[b.t for b in breaks if b.kind == "splice"],
+            moved=moved,
+            waybill_times=waybill_times,
         )
         ev = Evidence(
             cfg=cfg,
@@ -232,9 +244,7 @@ class VideoAnalyzer:
             wall_s=round(wall_s, 3),
         )
         good = [
-            s
-            for s in samples
-            if s.blur <= cfg.blur_max and cfg.dark_mean_max <= s.luma <= cfg.bright_mean_min
+            s for s in samples if not is_blurred(s, cfg) and not is_dark(s, cfg) and not is_washed_out(s, cfg)
         ]
         summary = {
             "duration_s": round(duration, 3),

@@ -260,6 +260,10 @@ class AnalysisConfig:
     """Minimum spacing of full-detail barcode scans while the waybill is being looked for."""
     barcode_confirmations: int = 2
     """Matching reads after which scanning for the waybill stops."""
+    barcode_stretch_below: float = 128.0
+    """A frame whose 95th-percentile grey level is below this is contrast-stretched before barcodes
+    are located and read (a person looking at a dim video raises its brightness; a waybill that
+    reads then is legible)."""
 
     # --- timeliness ---
     clock_tolerance_s: float = 600.0

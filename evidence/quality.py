@@ -11,7 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["blur_effect", "subject_blur", "tile_blur"]
+__all__ = ["blur_effect", "stretch_contrast", "subject_blur", "tile_blur"]
 
 
 def blur_effect(grey: np.ndarray, h_size: int = 11) -> float:
@@ -100,3 +100,17 @@ def subject_blur(
         return blur_effect(grey)
     n = min(values.size, max(2, int(np.ceil(share * values.size))))
     return float(values[:n].mean())
+
+
+def stretch_contrast(grey: np.ndarray, low: float = 1.0, high: float = 99.0) -> np.ndarray:
+    """``grey`` with its ``low``…``high`` percentile range stretched to 0…255 (``uint8``).
+
+    What a person does with a dim picture on a screen (raise brightness and contrast): a waybill
+    that reads after this is legible, not hidden. Flat pictures are returned unchanged.
+    """
+    lo, hi = np.percentile(grey, (low, high))
+    if hi - lo < 8:
+        return grey
+    scaled = (grey.astype(np.float32) - float(lo)) * (255.0 / float(hi - lo))
+    out: np.ndarray = np.clip(scaled, 0, 255).astype(np.uint8)
+    return out

@@ -8,15 +8,27 @@ nothing larger outlives the frame.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from .config import AnalysisConfig
 from .quality import blur_effect, subject_blur
 from .scene import border_ring
 
-__all__ = ["TINY", "PairSignals", "Sample", "SignalState", "measure"]
+__all__ = [
+    "TINY",
+    "PairSignals",
+    "Sample",
+    "SignalState",
+    "focus",
+    "is_blurred",
+    "is_dark",
+    "is_washed_out",
+    "measure",
+]
 
 TINY = (96, 54)  # w, h of the per-sample thumbnail kept for scene analysis (landscape; swapped for portrait)
 CONTENT = (160, 90)  # HSV content-change resolution (PySceneDetect-like)
@@ -156,3 +168,31 @@ def measure(
         blown=blown,
         highlight=highlight,
     )
+
+
+# --- what a sample shows a person ------------------------------------------------------------
+
+
+def focus(s: Sample) -> float:
+    """Blur of the subject (the sharpest textured part of the picture), or of the whole frame
+    where no subject blur was measured; 0 sharp … 1 blurred."""
+    return s.blur if math.isnan(s.subject_blur) else s.subject_blur
+
+
+def is_blurred(s: Sample, cfg: AnalysisConfig) -> bool:
+    """The subject itself is blurred (a sharp subject on a soft background is not)."""
+    if math.isnan(s.subject_blur):
+        return s.blur > cfg.blur_max
+    return s.subject_blur > cfg.subject_blur_max
+
+
+def is_dark(s: Sample, cfg: AnalysisConfig) -> bool:
+    """Too dark to see: a low mean *and* nothing bright in the picture (a dark scene with a lit
+    subject, or a dim picture whose brightest parts still show detail, is not)."""
+    return s.luma < cfg.dark_mean_max and s.highlight < cfg.dark_highlight_max
+
+
+def is_washed_out(s: Sample, cfg: AnalysisConfig) -> bool:
+    """Over-exposed: a very bright mean or many highlights blown to white (crushed blacks are
+    not highlights)."""
+    return s.luma > cfg.bright_mean_min or s.blown > cfg.clipped_fraction_max

@@ -23,7 +23,7 @@ import numpy as np
 
 from .config import AnalysisConfig
 from .scene import SceneFeatures, describe, learn_table, view_distance
-from .signals import Sample
+from .signals import Sample, is_blurred
 
 __all__ = ["FaceEstimate", "Span", "Story", "read_story"]
 
@@ -92,10 +92,6 @@ def _steady(s: Sample, cfg: AnalysisConfig) -> bool:
     if not math.isnan(s.motion_proxy):
         return s.motion_proxy <= cfg.motion_proxy_steady
     return p is not None and p.content <= cfg.hold_max_content * 0.5
-
-
-def _focus(s: Sample) -> float:
-    return s.blur if math.isnan(s.subject_blur) else s.subject_blur
 
 
 def holds_of(samples: Sequence[Sample], weights: Sequence[float], cfg: AnalysisConfig) -> list[Span]:
@@ -354,7 +350,7 @@ def _closeups(
         ok = (
             s.t >= opening_at
             and (f.fill >= cfg.closeup_min_fill or (f.touches_border and f.fill >= 0.1))
-            and _focus(s) <= cfg.subject_blur_max
+            and not is_blurred(s, cfg)
             and _steady(s, cfg)
         )
         if ok:

@@ -21,7 +21,11 @@ from ..model import (
 from ..signals import Sample
 from ..views import Story
 
-__all__ = ["SOURCES", "DecodeSummary", "Evidence", "conclude", "default_rule"]
+__all__ = ["SOURCES", "SWAP_CLAIMS", "DecodeSummary", "Evidence", "conclude", "default_rule"]
+
+# claims that a different item came back than the one sold: shown by the wrong item itself (its
+# face, label, product code or serial number), not necessarily by a zoom
+SWAP_CLAIMS = frozenset({"swapped", "wrong_item"})
 
 # Where the rules come from: the unboxing-video principle (seed 001, FAQ 3) and the appeal-failure
 # list (seed 001, FAQ 5). Thresholds of our own say so.

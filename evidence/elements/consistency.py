@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from ..barcodes import is_product_code, matches_tracking, normalize_tracking_number, tracking_candidates
 from ..model import BarcodeRead, Element, ElementResult, Finding, Severity
-from .base import SOURCES, Evidence, conclude, default_rule
+from .base import SOURCES, SWAP_CLAIMS, Evidence, conclude, default_rule
 
 __all__ = ["judge_consistency"]
 
@@ -18,6 +18,28 @@ PHOTO_VIDEO_MAX_APART = timedelta(hours=24)
 def _fmt(reads: list[BarcodeRead]) -> str:
     counts = Counter((r.text, r.format) for r in reads)
     return ", ".join(f"{text!r} ({fmt}, {n}x)" for (text, fmt), n in counts.most_common(4))
+
+
+def _label_look(ev: Evidence) -> tuple[float | None, float | None]:
+    """The stretch where the sealed parcel (and so its label) is on camera: before the opening,
+    else the start of the video; (None, None) when nothing says."""
+    story = ev.story
+    if story is None or not story.parcel_seen or ev.duration <= 0:
+        return None, None
+    end = story.opening_at if story.opening_at is not None else min(ev.duration, 10.0)
+    return 0.0, round(end, 2)
+
+
+def _where_to_read(ev: Evidence) -> str:
+    start, end = _label_look(ev)
+    if start is None or end is None:
+        return (
+            "a person should look for the waybill in the video and compare it with the return tracking number"
+        )
+    return (
+        f"a person should read the waybill on the sealed parcel ({start:.1f}–{end:.1f} s) and compare "
+        "it with the return tracking number"
+    )
 
 
 def judge_consistency(ev: Evidence) -> ElementResult:
@@ -90,14 +112,20 @@ def judge_consistency(ev: Evidence) -> ElementResult:
                 )
             )
         else:
-            score = 0.0
+            # nothing read is not a different number: a person may still read the label, so say
+            # where to look instead of failing the element
+            inconclusive = True
+            score = 0.3
             findings.append(
                 Finding(
                     "CONSISTENCY_WAYBILL_NOT_LEGIBLE",
                     E,
-                    Severity.FAILURE,
-                    "waybill not legible: no waybill barcode or QR code could be read anywhere in the video; "
-                    "film the label close enough to read before opening",
+                    Severity.WARNING,
+                    "no waybill barcode or QR code could be read by machine anywhere in the video; "
+                    + _where_to_read(ev)
+                    + "; to be sure, film the label close enough to read before opening",
+                    t_start=_label_look(ev)[0],
+                    t_end=_label_look(ev)[1],
                     rule=default_rule("barcode_scan_interval_s", ev.cfg.barcode_scan_interval_s, " s"),
                     source=SOURCES["on_the_spot"],
                 )
@@ -110,7 +138,22 @@ def judge_consistency(ev: Evidence) -> ElementResult:
     if expected and seen_products:
         good = [r for r in seen_products if normalize_tracking_number(r.text) in expected]
         bad = [r for r in seen_products if normalize_tracking_number(r.text) not in expected]
-        if bad and not good:
+        swap_claimed = (ev.case.claimed_problem or "").lower() in SWAP_CLAIMS
+        if bad and not good and swap_claimed:
+            # the merchant says a different item came back: a code that is not the order's is
+            # the claim shown, not evidence against this parcel (the waybill decides that)
+            findings.append(
+                Finding(
+                    "CONSISTENCY_ITEM_MISMATCH",
+                    E,
+                    Severity.INFO,
+                    f"the goods carry {_fmt(bad)}, not the ordered item's code(s) "
+                    f"{', '.join(sorted(expected))}, as the merchant's claim of a swapped item says",
+                    t_start=min((r.t for r in bad if r.t is not None), default=None),
+                    source=SOURCES["principle"],
+                )
+            )
+        elif bad and not good:
             score = 0.0
             findings.append(
                 Finding(

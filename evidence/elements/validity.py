@@ -6,9 +6,10 @@ import math
 import re
 from collections.abc import Sequence
 
+from ..barcodes import is_product_code, normalize_tracking_number
 from ..model import Element, ElementResult, Finding, Severity
-from ..signals import Sample
-from .base import SOURCES, Evidence, conclude
+from ..signals import Sample, is_blurred, is_dark, is_washed_out
+from .base import SOURCES, SWAP_CLAIMS, Evidence, conclude
 
 __all__ = ["judge_validity", "software_traces"]
 
@@ -143,9 +144,9 @@ def judge_validity(ev: Evidence) -> ElementResult:
     samples = list(ev.samples)
     if samples:
         w = _weights(samples, ev.duration)
-        blurred = [s.blur > cfg.blur_max for s in samples]
-        dark = [s.luma < cfg.dark_mean_max for s in samples]
-        bright = [s.luma > cfg.bright_mean_min or s.clipped > cfg.clipped_fraction_max for s in samples]
+        blurred = [is_blurred(s, cfg) for s in samples]
+        dark = [is_dark(s, cfg) for s in samples]
+        bright = [is_washed_out(s, cfg) for s in samples]
         shaky = [
             s.pair is not None and not math.isnan(s.pair.motion) and s.pair.motion > cfg.shake_max_px_per_s
             for s in samples
@@ -189,8 +190,10 @@ def judge_validity(ev: Evidence) -> ElementResult:
                     f"only {good_share:.0%} of the video is clear enough to see: {detail or 'poor picture'}",
                     t_start=round(worst[0], 2),
                     t_end=round(worst[1], 2),
-                    rule=f"≥ {cfg.min_good_fraction:.0%} of the time with blur ≤ {cfg.blur_max:g}, "
-                    f"mean luma in [{cfg.dark_mean_max:g}, {cfg.bright_mean_min:g}]",
+                    rule=f"≥ {cfg.min_good_fraction:.0%} of the time with subject blur ≤ "
+                    f"{cfg.subject_blur_max:g}, not dark (mean luma < {cfg.dark_mean_max:g} with "
+                    f"95th percentile < {cfg.dark_highlight_max:g}), not washed out (mean luma > "
+                    f"{cfg.bright_mean_min:g} or > {cfg.clipped_fraction_max:.0%} blown highlights)",
                     source=SOURCES["prove"],
                     value=round(good_share, 3),
                 )
@@ -235,11 +238,65 @@ def judge_validity(ev: Evidence) -> ElementResult:
                 score *= 0.9
 
     # the claimed problem, proven on camera
+    problem, problem_score, undecided = _claimed_problem(ev)
+    findings += problem
+    score *= problem_score
+    return conclude(E, findings, score, inconclusive=undecided)
+
+
+def _clamp(t: float | None, duration: float) -> float | None:
+    """A time inside the video (a case may name a time past the end of a short video)."""
+    if t is None:
+        return None
+    return round(min(max(0.0, t), max(0.0, duration)), 2)
+
+
+def _swap_shown(ev: Evidence) -> Finding | None:
+    """For a swapped-item claim: a product code on camera that is not the order's is the wrong
+    item shown (its label read), whatever the framing."""
+    expected = {normalize_tracking_number(c) for c in ev.case.expected_item_codes}
+    if not expected:
+        return None
+    wrong = [
+        r
+        for r in ev.reads
+        if is_product_code(r) and r.t is not None and normalize_tracking_number(r.text) not in expected
+    ]
+    if not wrong:
+        return None
+    first = min(wrong, key=lambda r: r.t if r.t is not None else 0.0)
+    return Finding(
+        "VALIDITY_PROBLEM_SHOWN",
+        E,
+        Severity.INFO,
+        f"the item on camera carries product code {first.text}, not the ordered item's "
+        f"{', '.join(sorted(expected))}: the swapped item is shown with its label read at {first.t:.1f} s",
+        t_start=first.t,
+        t_end=first.t,
+        rule="a swapped-item claim is shown by the wrong item's own code, face or serial number",
+        source=SOURCES["prove"],
+    )
+
+
+def _claimed_problem(ev: Evidence) -> tuple[list[Finding], float, bool]:
+    """Findings on the claimed problem, a score factor, and whether the question stays open.
+
+    What the analysis cannot see is left to a person with where to look (INCONCLUSIVE), never a
+    FAIL: a missing close-up is the absence of a measurement, not proof the problem is not shown.
+    """
+    cfg = ev.cfg
     claim = (ev.case.claimed_problem or "").lower()
     story = ev.story
+    if not claim:
+        return [], 1.0, False
+    parcel = story is not None and story.parcel_seen
     if claim in CLOSEUP_CLAIMS:
-        closeups = list(story.closeups) if story else []
-        at = ev.case.claimed_problem_time_s
+        if claim in SWAP_CLAIMS:
+            swap = _swap_shown(ev)
+            if swap is not None:
+                return [swap], 1.0, False
+        closeups = list(story.closeups) if story is not None and parcel else []
+        at = _clamp(ev.case.claimed_problem_time_s, ev.duration)
         if at is not None:
             near = [
                 c
@@ -250,28 +307,36 @@ def judge_validity(ev: Evidence) -> ElementResult:
             near = closeups
         if near:
             c = max(near, key=lambda sp: sp.length)
-            findings.append(
-                Finding(
-                    "VALIDITY_PROBLEM_SHOWN",
-                    E,
-                    Severity.INFO,
-                    f"the claimed problem ({claim}) is shown in a steady close-up from {c.start:.1f} s to {c.end:.1f} s",
-                    t_start=c.start,
-                    t_end=c.end,
-                    rule=f"steady, sharp close-up ≥ {cfg.closeup_min_s:g} s",
-                    source=SOURCES["prove"],
-                )
+            return (
+                [
+                    Finding(
+                        "VALIDITY_PROBLEM_SHOWN",
+                        E,
+                        Severity.INFO,
+                        f"the claimed problem ({claim}) is shown large, sharp and steady from "
+                        f"{c.start:.1f} s to {c.end:.1f} s",
+                        t_start=c.start,
+                        t_end=c.end,
+                        rule=f"a steady, sharp view of the opened goods ≥ {cfg.closeup_min_s:g} s",
+                        source=SOURCES["prove"],
+                    )
+                ],
+                1.0,
+                False,
             )
-        else:
-            where = f" near {at:.1f} s" if at is not None else ""
-            findings.append(
+        look_from, look_to = _where_to_look(ev, at)
+        where = f" near {at:.1f} s" if at is not None else ""
+        return (
+            [
                 Finding(
                     "VALIDITY_PROBLEM_NOT_SHOWN",
                     E,
-                    Severity.FAILURE,
-                    f"the claimed problem ({claim}) is never shown in a steady, sharp close-up{where}",
-                    t_start=at,
-                    rule=f"steady, sharp close-up ≥ {cfg.closeup_min_s:g} s"
+                    Severity.WARNING,
+                    f"the analysis found no steady, sharp view of the claimed problem ({claim}){where}; "
+                    f"a person should check {look_from:.1f}–{look_to:.1f} s for it",
+                    t_start=look_from,
+                    t_end=look_to,
+                    rule=f"a steady, sharp view of the opened goods ≥ {cfg.closeup_min_s:g} s"
                     + (
                         f" within {cfg.claimed_time_tolerance_s:g} s of the time the case names"
                         if at is not None
@@ -279,20 +344,51 @@ def judge_validity(ev: Evidence) -> ElementResult:
                     ),
                     source=SOURCES["prove"],
                 )
-            )
-            score *= 0.4
-    elif claim:
-        shown = story is not None and story.contents is not None
-        findings.append(
+            ],
+            0.6,
+            True,
+        )
+    shown = story is not None and parcel and story.contents is not None
+    if shown:
+        return (
+            [
+                Finding(
+                    "VALIDITY_PROBLEM_CONTEXT",
+                    E,
+                    Severity.INFO,
+                    f"the claim ({claim}) rests on the contents being shown, and they are",
+                    source=SOURCES["prove"],
+                )
+            ],
+            1.0,
+            False,
+        )
+    look_from, look_to = _where_to_look(ev, None)
+    return (
+        [
             Finding(
                 "VALIDITY_PROBLEM_CONTEXT",
                 E,
-                Severity.INFO if shown else Severity.FAILURE,
-                f"the claim ({claim}) rests on the contents being shown"
-                + ("" if shown else ", and they never are"),
+                Severity.WARNING,
+                f"the claim ({claim}) rests on the contents being shown; the analysis could not confirm "
+                f"that they are: a person should check {look_from:.1f}–{look_to:.1f} s",
+                t_start=look_from,
+                t_end=look_to,
                 source=SOURCES["prove"],
             )
-        )
-        if not shown:
-            score *= 0.4
-    return conclude(E, findings, score)
+        ],
+        0.6,
+        True,
+    )
+
+
+def _where_to_look(ev: Evidence, at: float | None) -> tuple[float, float]:
+    """Where a person should look for the problem: around the time the case names, else from
+    the opening (or the start) to the end."""
+    end = max(0.0, ev.duration)
+    if at is not None:
+        tol = ev.cfg.claimed_time_tolerance_s
+        return round(max(0.0, at - tol), 2), round(min(end, at + tol), 2)
+    story = ev.story
+    start = story.opening_at if story is not None and story.opening_at is not None else 0.0
+    return round(min(start, end), 2), round(end, 2)
