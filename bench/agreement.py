@@ -49,7 +49,7 @@ class Variant:
 
 
 def _truth(**cells: tuple[Verdict, ...]) -> dict[Element, tuple[Verdict, ...]]:
-    out = dict.fromkeys(ELEMENTS, (P,))
+    out: dict[Element, tuple[Verdict, ...]] = dict.fromkeys(ELEMENTS, (P,))
     for name, verdicts in cells.items():
         out[Element(name.upper())] = verdicts
     return out

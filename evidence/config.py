@@ -238,6 +238,10 @@ class AnalysisConfig:
     hold_max_content: float = 12.0
     """A sample is steady (the parcel held still) when the content change from the previous sample
     is at most this (mean HSV difference, 0-255) and global motion is small."""
+    closeup_max_content: float = 24.0
+    """A close-up is steady when global motion is small and the content change from the previous
+    sample is at most this: a detailed subject near the lens changes more per sample under normal
+    hand tremor than a whole parcel held at arm's length."""
     face_min_fill: float = 0.04
     """Steady views of the object covering less of the frame than this are not face views."""
     face_max_fill: float = 0.97

@@ -32,6 +32,7 @@ __all__ = ["FaceEstimate", "Span", "Story", "read_story"]
 class Span:
     start: float
     end: float
+    size: float = 0.0  # for close-ups: the object's mean share of the frame over the span
 
     @property
     def length(self) -> float:
@@ -85,13 +86,14 @@ def _opened(f: SceneFeatures, base: tuple[float, float], cfg: AnalysisConfig) ->
     )
 
 
-def _steady(s: Sample, cfg: AnalysisConfig) -> bool:
+def _steady(s: Sample, cfg: AnalysisConfig, max_content: float | None = None) -> bool:
+    limit = cfg.hold_max_content if max_content is None else max_content
     p = s.pair
     if p is not None and not math.isnan(p.motion):
-        return p.motion <= cfg.shake_max_px_per_s * 0.6 and p.content <= cfg.hold_max_content
+        return p.motion <= cfg.shake_max_px_per_s * 0.6 and p.content <= limit
     if not math.isnan(s.motion_proxy):
         return s.motion_proxy <= cfg.motion_proxy_steady
-    return p is not None and p.content <= cfg.hold_max_content * 0.5
+    return p is not None and p.content <= limit * 0.5
 
 
 def holds_of(samples: Sequence[Sample], weights: Sequence[float], cfg: AnalysisConfig) -> list[Span]:
@@ -345,21 +347,23 @@ def _closeups(
         return []
     spans: list[Span] = []
     run: list[float] = []
+    fills: list[float] = []
     held = 0.0
     for (s, f), w in zip(feats, weights, strict=False):
         ok = (
             s.t >= opening_at
             and (f.fill >= cfg.closeup_min_fill or (f.touches_border and f.fill >= 0.1))
             and not is_blurred(s, cfg)
-            and _steady(s, cfg)
+            and _steady(s, cfg, cfg.closeup_max_content)
         )
         if ok:
             run.append(s.t)
+            fills.append(f.fill)
             held += w
-        else:
-            if run and held >= cfg.closeup_min_s:
-                spans.append(Span(run[0], run[-1]))
-            run, held = [], 0.0
+            continue
+        if run and held >= cfg.closeup_min_s:
+            spans.append(Span(run[0], run[-1], round(sum(fills) / len(fills), 3)))
+        run, fills, held = [], [], 0.0
     if run and held >= cfg.closeup_min_s:
-        spans.append(Span(run[0], run[-1]))
+        spans.append(Span(run[0], run[-1], round(sum(fills) / len(fills), 3)))
     return spans

@@ -306,7 +306,7 @@ def _claimed_problem(ev: Evidence) -> tuple[list[Finding], float, bool]:
         else:
             near = closeups
         if near:
-            c = max(near, key=lambda sp: sp.length)
+            c = max(near, key=lambda sp: (round(sp.size, 1), sp.length))
             return (
                 [
                     Finding(

@@ -156,21 +156,29 @@ def test_frozen_run_is_found(judged, mode: str) -> None:  # type: ignore[no-unty
     assert "COMPLETENESS_CUT" not in codes(a, Element.COMPLETENESS)
 
 
-def test_missing_faces_fail_completeness(judged) -> None:  # type: ignore[no-untyped-def]
-    a, _ = judged("faces3")
-    assert a.element(Element.COMPLETENESS).verdict == Verdict.FAIL
-    f = finding(a, "COMPLETENESS_FACES_MISSING")
+def test_missing_faces_are_left_to_a_person_with_where_to_look(judged) -> None:  # type: ignore[no-untyped-def]
+    """Three faces held, then opened: fewer distinct views than six is an absence (a plain box's
+    faces look alike), not proof; completeness is undecided and says where to look."""
+    a, video = judged("faces3")
+    assert a.element(Element.COMPLETENESS).verdict == Verdict.INCONCLUSIVE
+    f = finding(a, "COMPLETENESS_FACES_UNCERTAIN")
     assert f.value is not None and f.value < 6
-    assert "confidence" in f.message
+    assert video.script.opening_at is not None and f.t_end is not None
+    assert f.t_end <= video.script.opening_at + 2.0 and "check" in f.message
     # everything else about the video is fine
     for e in (Element.CONSISTENCY, Element.VALIDITY, Element.TIMELINESS):
         assert a.element(e).verdict == Verdict.PASS
 
 
 def test_parcel_opened_before_recording_fails(judged) -> None:  # type: ignore[no-untyped-def]
+    """A short clip of already opened goods, no waybill: it fails on what is measured (too short
+    for the sealed parcel, its faces and the opening) and claims no opening or contents it could
+    not tie to a parcel."""
     a, _ = judged("open_at_start")
-    assert "COMPLETENESS_NOT_SEALED_AT_START" in codes(a, Element.COMPLETENESS, Severity.FAILURE)
     assert a.element(Element.COMPLETENESS).verdict == Verdict.FAIL
+    assert "COMPLETENESS_TOO_SHORT" in codes(a, Element.COMPLETENESS, Severity.FAILURE)
+    found = codes(a, Element.COMPLETENESS)
+    assert "COMPLETENESS_OPENING_SHOWN" not in found and "COMPLETENESS_CONTENTS_SHOWN" not in found
 
 
 def test_wrong_waybill_names_what_was_read(judged) -> None:  # type: ignore[no-untyped-def]
@@ -181,10 +189,12 @@ def test_wrong_waybill_names_what_was_read(judged) -> None:  # type: ignore[no-u
     assert f.t_start is not None and f.t_start < 3.0
 
 
-def test_missing_waybill_is_not_legible(judged) -> None:  # type: ignore[no-untyped-def]
+def test_missing_waybill_is_undecided_with_where_to_look(judged) -> None:  # type: ignore[no-untyped-def]
+    """Nothing read is not another number: consistency is undecided and names where to read."""
     a, _ = judged("no_label")
-    assert a.element(Element.CONSISTENCY).verdict == Verdict.FAIL
-    assert "waybill not legible" in finding(a, "CONSISTENCY_WAYBILL_NOT_LEGIBLE").message
+    assert a.element(Element.CONSISTENCY).verdict == Verdict.INCONCLUSIVE
+    f = finding(a, "CONSISTENCY_WAYBILL_NOT_LEGIBLE")
+    assert f.severity == Severity.WARNING and "a person should" in f.message
 
 
 def test_case_without_tracking_number_is_inconclusive(judged) -> None:  # type: ignore[no-untyped-def]
@@ -212,8 +222,14 @@ def test_claimed_problem_must_be_shown_near_the_named_time(judged) -> None:  # t
     shown, video = judged("clean", case=replace(CASE, claimed_problem_time_s=video_closeup_mid()))
     assert shown.element(Element.VALIDITY).verdict == Verdict.PASS
     elsewhere, _ = judged("clean", case=replace(CASE, claimed_problem_time_s=3.0))
-    assert elsewhere.element(Element.VALIDITY).verdict == Verdict.FAIL
-    assert "near 3.0 s" in finding(elsewhere, "VALIDITY_PROBLEM_NOT_SHOWN").message
+    assert elsewhere.element(Element.VALIDITY).verdict == Verdict.INCONCLUSIVE
+    f = finding(elsewhere, "VALIDITY_PROBLEM_NOT_SHOWN")
+    assert "near 3.0 s" in f.message and f.t_start is not None and f.t_start <= 3.0 <= (f.t_end or 0)
+    # a time past the end of the video is never quoted back
+    late, _ = judged("clean", case=replace(CASE, claimed_problem_time_s=300.0))
+    end = late.summary["duration_s"] + 0.05
+    for g in (x for r in late.elements for x in r.findings):
+        assert (g.t_start is None or g.t_start <= end) and (g.t_end is None or g.t_end <= end), g
     assert video.script.closeup_at is not None
 
 
