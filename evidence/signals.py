@@ -26,6 +26,7 @@ __all__ = [
     "focus",
     "is_blurred",
     "is_dark",
+    "is_defocused",
     "is_washed_out",
     "measure",
 ]
@@ -121,7 +122,9 @@ def measure(
     blown = float(hist[240:].sum()) / n_px
     clipped = crushed + blown
     highlight = float(np.searchsorted(np.cumsum(hist), 0.95 * n_px))
-    sharp = subject_blur(smooth)
+    # the subject's focus at 320 px: sensor noise and compression softness live at the finest
+    # scale and are averaged away; defocus and motion blur span several pixels and remain
+    sharp = subject_blur(cv2.resize(norm, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
     tiny = _resize(image, TINY)
     hsv = cv2.cvtColor(_resize(image, CONTENT), cv2.COLOR_BGR2HSV)
     grey_freeze = _resize(grey, FREEZE)
@@ -180,10 +183,17 @@ def focus(s: Sample) -> float:
 
 
 def is_blurred(s: Sample, cfg: AnalysisConfig) -> bool:
-    """The subject itself is blurred (a sharp subject on a soft background is not)."""
+    """The subject is not sharp (soft or worse; a sharp subject on a soft background is sharp)."""
     if math.isnan(s.subject_blur):
         return s.blur > cfg.blur_max
     return s.subject_blur > cfg.subject_blur_max
+
+
+def is_defocused(s: Sample, cfg: AnalysisConfig) -> bool:
+    """The subject is too blurred to see (beyond soft)."""
+    if math.isnan(s.subject_blur):
+        return s.blur > cfg.blur_max
+    return s.subject_blur > cfg.subject_blur_fail
 
 
 def is_dark(s: Sample, cfg: AnalysisConfig) -> bool:

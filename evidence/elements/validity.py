@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from ..barcodes import is_product_code, normalize_tracking_number
 from ..model import Element, ElementResult, Finding, Severity
-from ..signals import Sample, is_blurred, is_dark, is_washed_out
+from ..signals import Sample, is_blurred, is_dark, is_defocused, is_washed_out
 from .base import SOURCES, SWAP_CLAIMS, Evidence, conclude
 
 __all__ = ["judge_validity", "software_traces"]
@@ -142,63 +142,11 @@ def judge_validity(ev: Evidence) -> ElementResult:
 
     # picture quality over time
     samples = list(ev.samples)
+    inconclusive = False
     if samples:
-        w = _weights(samples, ev.duration)
-        blurred = [is_blurred(s, cfg) for s in samples]
-        dark = [is_dark(s, cfg) for s in samples]
-        bright = [is_washed_out(s, cfg) for s in samples]
-        shaky = [
-            s.pair is not None and not math.isnan(s.pair.motion) and s.pair.motion > cfg.shake_max_px_per_s
-            for s in samples
-        ]
-        good = [not (a or b or c or d) for a, b, c, d in zip(blurred, dark, bright, shaky, strict=False)]
-        total = sum(w) or 1.0
-        good_share = sum(wi for wi, g in zip(w, good, strict=False) if g) / total
-        parts = []
-        for name, flags in (
-            ("blurred", blurred),
-            ("too dark", dark),
-            ("washed out", bright),
-            ("shaking", shaky),
-        ):
-            share = sum(wi for wi, f in zip(w, flags, strict=False) if f) / total
-            if share >= 0.1:
-                spans = _spans(samples, flags)
-                longest = max(spans, key=lambda sp: sp[1] - sp[0])
-                parts.append((name, share, longest))
-        if good_share >= cfg.min_good_fraction:
-            findings.append(
-                Finding(
-                    "VALIDITY_CLEAR",
-                    E,
-                    Severity.INFO,
-                    f"{good_share:.0%} of the video is sharp, well exposed and steady",
-                    rule=f"≥ {cfg.min_good_fraction:.0%} of the time",
-                    value=round(good_share, 3),
-                )
-            )
-        else:
-            detail = "; ".join(
-                f"{n} {sh:.0%} of the time (longest {a:.1f}–{b:.1f} s)" for n, sh, (a, b) in parts
-            )
-            worst = parts[0][2] if parts else (0.0, ev.duration)
-            findings.append(
-                Finding(
-                    "VALIDITY_UNCLEAR",
-                    E,
-                    Severity.FAILURE,
-                    f"only {good_share:.0%} of the video is clear enough to see: {detail or 'poor picture'}",
-                    t_start=round(worst[0], 2),
-                    t_end=round(worst[1], 2),
-                    rule=f"≥ {cfg.min_good_fraction:.0%} of the time with subject blur ≤ "
-                    f"{cfg.subject_blur_max:g}, not dark (mean luma < {cfg.dark_mean_max:g} with "
-                    f"95th percentile < {cfg.dark_highlight_max:g}), not washed out (mean luma > "
-                    f"{cfg.bright_mean_min:g} or > {cfg.clipped_fraction_max:.0%} blown highlights)",
-                    source=SOURCES["prove"],
-                    value=round(good_share, 3),
-                )
-            )
-        score *= min(1.0, good_share / max(cfg.min_good_fraction, 1e-6))
+        quality, quality_score, inconclusive = _picture_quality(ev, samples)
+        findings += quality
+        score *= quality_score
 
     # editing software
     if ev.video is not None:
@@ -241,7 +189,90 @@ def judge_validity(ev: Evidence) -> ElementResult:
     problem, problem_score, undecided = _claimed_problem(ev)
     findings += problem
     score *= problem_score
-    return conclude(E, findings, score, inconclusive=undecided)
+    return conclude(E, findings, score, inconclusive=undecided or inconclusive)
+
+
+def _shares(
+    samples: Sequence[Sample], w: Sequence[float], named: Sequence[tuple[str, Sequence[bool]]]
+) -> list[tuple[str, float, tuple[float, float]]]:
+    """(name, share of the time, longest span) of each flag that covers ≥ 10 % of the time."""
+    total = sum(w) or 1.0
+    parts = []
+    for name, flags in named:
+        share = sum(wi for wi, f in zip(w, flags, strict=False) if f) / total
+        if share >= 0.1:
+            spans = _spans(samples, flags)
+            longest = max(spans, key=lambda sp: sp[1] - sp[0])
+            parts.append((name, share, longest))
+    return parts
+
+
+def _picture_quality(ev: Evidence, samples: Sequence[Sample]) -> tuple[list[Finding], float, bool]:
+    """FAIL only on a picture measured too blurred, dark, washed out or shaky to see; a merely
+    soft picture is left to a person."""
+    cfg = ev.cfg
+    w = _weights(samples, ev.duration)
+    total = sum(w) or 1.0
+    blurred = [is_defocused(s, cfg) for s in samples]
+    soft = [is_blurred(s, cfg) and not b for s, b in zip(samples, blurred, strict=False)]
+    dark = [is_dark(s, cfg) for s in samples]
+    bright = [is_washed_out(s, cfg) for s in samples]
+    shaky = [
+        s.pair is not None and not math.isnan(s.pair.motion) and s.pair.motion > cfg.shake_max_px_per_s
+        for s in samples
+    ]
+    unclear = [any(fl) for fl in zip(blurred, dark, bright, shaky, strict=False)]
+    seeable = sum(wi for wi, u in zip(w, unclear, strict=False) if not u) / total
+    sharp = sum(wi for wi, u, sf in zip(w, unclear, soft, strict=False) if not (u or sf)) / total
+    rule = (
+        f"≥ {cfg.min_good_fraction:.0%} of the time not blurred (subject blur ≤ "
+        f"{cfg.subject_blur_fail:g}), not dark (mean luma < {cfg.dark_mean_max:g} with 95th "
+        f"percentile < {cfg.dark_highlight_max:g}), not washed out (mean luma > "
+        f"{cfg.bright_mean_min:g} or > {cfg.clipped_fraction_max:.0%} blown highlights), not shaking"
+    )
+    if seeable < cfg.min_good_fraction:
+        parts = _shares(
+            samples, w, (("blurred", blurred), ("too dark", dark), ("washed out", bright), ("shaking", shaky))
+        )
+        detail = "; ".join(f"{n} {sh:.0%} of the time (longest {a:.1f}–{b:.1f} s)" for n, sh, (a, b) in parts)
+        worst = max(parts, key=lambda p: p[1])[2] if parts else (0.0, ev.duration)
+        finding = Finding(
+            "VALIDITY_UNCLEAR",
+            E,
+            Severity.FAILURE,
+            f"only {seeable:.0%} of the video is clear enough to see: {detail or 'poor picture'}",
+            t_start=round(worst[0], 2),
+            t_end=round(worst[1], 2),
+            rule=rule,
+            source=SOURCES["prove"],
+            value=round(seeable, 3),
+        )
+        return [finding], min(1.0, seeable / max(cfg.min_good_fraction, 1e-6)), False
+    if sharp < cfg.min_good_fraction:
+        parts = _shares(samples, w, (("soft", soft),))
+        a, b = parts[0][2] if parts else (0.0, ev.duration)
+        finding = Finding(
+            "VALIDITY_SOFT",
+            E,
+            Severity.WARNING,
+            f"the picture is soft (not sharp, not blurred beyond seeing) for "
+            f"{1.0 - sharp:.0%} of the time (longest {a:.1f}–{b:.1f} s); a person should check "
+            "that the label and the problem can be made out",
+            t_start=round(a, 2),
+            t_end=round(b, 2),
+            rule=f"subject blur ≤ {cfg.subject_blur_max:g} for ≥ {cfg.min_good_fraction:.0%} of the time",
+            value=round(sharp, 3),
+        )
+        return [finding], 0.7, True
+    finding = Finding(
+        "VALIDITY_CLEAR",
+        E,
+        Severity.INFO,
+        f"{sharp:.0%} of the video is sharp, well exposed and steady",
+        rule=f"≥ {cfg.min_good_fraction:.0%} of the time",
+        value=round(sharp, 3),
+    )
+    return [finding], 1.0, False
 
 
 def _clamp(t: float | None, duration: float) -> float | None:
