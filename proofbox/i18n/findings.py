@@ -58,6 +58,10 @@ _MESSAGES = (
         "no parcel could be found in the video (a box or bag standing out from the surface it is on)",
     ),
     F_(
+        "COMPLETENESS_NO_PARCEL_RECOGNISED",
+        "no parcel was recognised (no waybill read, no parcel followed across the video), so its faces, opening and contents are not judged; a person should check whether this is an unboxing video",
+    ),
+    F_(
         "COMPLETENESS_NOT_SEALED_AT_START",
         "the parcel is already open when the video starts; it must be filmed sealed, then opened",
     ),
@@ -77,8 +81,16 @@ _MESSAGES = (
     ),
     F_("COMPLETENESS_OPENING_SHOWN", "the parcel is opened on camera at {t_start:time}"),
     F_("COMPLETENESS_OPENING_NOT_SHOWN", "the opening of the parcel is never shown"),
+    F_(
+        "COMPLETENESS_OPENING_UNCONFIRMED",
+        "the analysis could not confirm where the parcel is opened; a person should check the video",
+    ),
     F_("COMPLETENESS_CONTENTS_SHOWN", "the contents are shown from {t_start:time} to {t_end:time}"),
     F_("COMPLETENESS_CONTENTS_NOT_SHOWN", "the contents are never shown after opening"),
+    F_(
+        "COMPLETENESS_CONTENTS_UNCONFIRMED",
+        "the analysis could not confirm that the contents are shown; a person should check {t_start:time} to {t_end:time}",
+    ),
     F_(
         "VALIDITY_NO_VIDEO",
         "no unboxing video was submitted, so nothing proves the problem as found at the first opening",
@@ -100,6 +112,10 @@ _MESSAGES = (
     F_("VALIDITY_CLEAR", "the video is sharp, well exposed and steady for most of its length"),
     F_("VALIDITY_UNCLEAR", "too little of the video is clear enough to see (blur, darkness, glare or shake)"),
     F_(
+        "VALIDITY_SOFT",
+        "the picture is soft for much of the video (longest {t_start:time} to {t_end:time}); a person should check that the label and the problem can be made out",
+    ),
+    F_(
         "VALIDITY_EDITED",
         "the file was written by editing software; platforms accept only the original recording",
     ),
@@ -109,9 +125,12 @@ _MESSAGES = (
     ),
     F_(
         "VALIDITY_PROBLEM_SHOWN",
-        "the claimed problem is shown in a steady close-up from {t_start:time} to {t_end:time}",
+        "the claimed problem is shown large, sharp and steady from {t_start:time} to {t_end:time}",
     ),
-    F_("VALIDITY_PROBLEM_NOT_SHOWN", "the claimed problem is never shown in a steady, sharp close-up"),
+    F_(
+        "VALIDITY_PROBLEM_NOT_SHOWN",
+        "the analysis found no steady, sharp view of the claimed problem; a person should check {t_start:time} to {t_end:time}",
+    ),
     F_("VALIDITY_PROBLEM_CONTEXT", "the claim rests on the contents being shown on camera"),
     F_(
         "CONSISTENCY_NO_TRACKING_NUMBER", "the case has no return tracking number to compare the waybill with"
@@ -121,7 +140,7 @@ _MESSAGES = (
     F_("CONSISTENCY_WAYBILL_MISMATCH", "the waybill on camera is not the return tracking number"),
     F_(
         "CONSISTENCY_WAYBILL_NOT_LEGIBLE",
-        "waybill not legible: no waybill barcode or QR code could be read anywhere in the video; film the label close enough to read before opening",
+        "no waybill barcode or QR code could be read by machine; a person should read the label in the video and compare it with the return tracking number",
     ),
     F_("CONSISTENCY_ITEM_MISMATCH", "the goods carry a code other than the ordered item's"),
     F_("CONSISTENCY_ITEM_MATCH", "the goods carry the ordered item's code"),
@@ -220,10 +239,14 @@ _RULES = (
         "proofbox default: clear (sharp, well exposed) for a large enough share of the time",
     ),
     F_("VALIDITY_REMUXED", "transcoder tags are a warning only"),
-    F_("VALIDITY_PROBLEM_SHOWN", "a steady, sharp close-up of the problem, long enough (proofbox default)"),
+    F_("VALIDITY_SOFT", "proofbox default: the subject sharp for a large enough share of the time"),
+    F_(
+        "VALIDITY_PROBLEM_SHOWN",
+        "a steady, sharp view of the opened goods, long enough (proofbox default)",
+    ),
     F_(
         "VALIDITY_PROBLEM_NOT_SHOWN",
-        "a steady, sharp close-up of the problem, long enough (proofbox default)",
+        "a steady, sharp view of the opened goods, long enough (proofbox default)",
     ),
     F_("CONSISTENCY_WAYBILL_MATCH", "normalised barcode/QR text equals the case's return tracking number"),
     F_("CONSISTENCY_WAYBILL_MISMATCH", "normalised barcode/QR text equals the case's return tracking number"),
