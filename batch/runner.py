@@ -18,6 +18,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,7 +31,7 @@ from evidence.errors import InvalidInput
 from .archive import RawRecord, count_records, read_archive
 from .scoring import Scorer, ScoringOptions
 
-__all__ = ["RunOptions", "RunStats", "recover_output", "rescore", "score_chunk"]
+__all__ = ["RunOptions", "RunStats", "die_with_parent", "recover_output", "rescore", "score_chunk"]
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
 _SCORER: Scorer | None = None
@@ -134,18 +135,39 @@ class _Writer:
         os.close(self.fd)
 
 
-def _worker_init(parent: int) -> None:
-    """Pool workers ignore Ctrl-C (the parent decides when to stop) and die with their parent.
+ORPHAN_POLL_S = 0.5
 
-    A parent killed with SIGKILL cannot stop its workers, and each worker holds the others' ends
-    of the pool's pipes, so none would ever see end-of-file: ask the kernel to signal them instead.
+
+def _orphan_watch(parent: int) -> None:
+    """Exit as soon as the parent is gone: the backstop for when the death signal cannot work (not
+    Linux, or the thread that forked us ended while the parent lives on)."""
+    while True:
+        time.sleep(ORPHAN_POLL_S)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker process exit within about a second of ``parent``'s death, SIGKILL included.
+
+    A forked worker inherits the parent's Python signal handlers (the CLI's SIGTERM handler only sets
+    a flag), so SIGTERM is first put back to its default action; then the kernel is asked to send it
+    when the parent dies, and a watchdog thread polls the parent id as well. Pool workers hold each
+    other's ends of the pool's pipes, so none would ever see end-of-file on its own.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which decides
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:  # the parent died before we could ask
         os._exit(1)
+    threading.Thread(target=_orphan_watch, args=(parent,), name="orphan-watch", daemon=True).start()
+
+
+def _worker_init(parent: int) -> None:
+    """Process-pool initializer: pool workers die with their parent."""
+    die_with_parent(parent)
 
 
 def rescore(

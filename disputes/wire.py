@@ -32,13 +32,15 @@ from evidence.errors import InvalidInput
 from proofbox import jsonform
 from proofbox.jsonform import JsonFormError, enum_prefix, parse
 
-__all__ = ["CENT", "aware", "from_json", "from_message", "money", "to_dict", "to_message"]
+__all__ = ["CENT", "aware", "from_json", "from_message", "money", "read_timestamp", "to_dict", "to_message"]
 
 T = TypeVar("T")
 CENT = Decimal("0.01")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 MAX_AMOUNT = Decimal("1000000000000")  # a trillion yuan: beyond this it is a data error
+# google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z
+_MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
 
 
 def aware(value: datetime, path: str) -> datetime:
@@ -117,8 +119,22 @@ def _enum_reader(cls: type[Enum], enum: Any) -> Reader:
     return read
 
 
-def _time(ts: timestamp_pb2.Timestamp, path: str) -> datetime:
+def read_timestamp(ts: timestamp_pb2.Timestamp, path: str) -> datetime:
+    """A Timestamp from a request as an aware UTC datetime: the one check of every time a client
+    sends (in a case, or an ``at``). Out of protobuf's range (years 1-9999, nanos 0-999999999) or
+    of the model's plausible years, it is INVALID_ARGUMENT naming ``path``."""
+    if not 0 <= ts.nanos <= 999_999_999:
+        raise InvalidInput(f"nanos {ts.nanos} is outside 0-999999999", field=path)
+    if not _MIN_SECONDS <= ts.seconds <= _MAX_SECONDS:
+        raise InvalidInput(
+            f"seconds {ts.seconds} is outside the Timestamp range (years 1-9999); "
+            f"send a time in {FIRST_YEAR}-{LAST_YEAR}",
+            field=path,
+        )
     return aware(_EPOCH + timedelta(seconds=ts.seconds, microseconds=ts.nanos // 1000), path)
+
+
+_time = read_timestamp
 
 
 def _reader(tp: Any, fd: Any) -> Reader:

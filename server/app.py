@@ -86,7 +86,7 @@ class ProofboxServer:
                 cfg.store_url, sqlite_synchronous=cfg.sqlite_synchronous, pool_size=cfg.store_threads
             ),
         )
-        blobs = BlobStore(cfg.data_dir, cfg.min_free_bytes)
+        blobs = BlobStore(cfg.data_dir, cfg.min_free_bytes, reservation_ttl_s=2 * cfg.upload_idle_s)
         removed = blobs.clean_temporary()
         if removed:
             log_event("removed interrupted uploads", count=removed)
@@ -122,7 +122,16 @@ class ProofboxServer:
             options=options,
         )
         service_pb2_grpc.add_ProofboxServiceServicer_to_server(
-            ProofboxServicer(engine, blobs, self._io, limits, self.metrics, cfg.score_window, cfg.language),
+            ProofboxServicer(
+                engine,
+                blobs,
+                self._io,
+                limits,
+                self.metrics,
+                cfg.score_window,
+                cfg.language,
+                upload_idle_s=cfg.upload_idle_s,
+            ),
             server,
         )
         admin_pb2_grpc.add_AdminServiceServicer_to_server(AdminServicer(engine, auth), server)

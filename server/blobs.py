@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future
@@ -23,16 +24,49 @@ from pathlib import Path
 
 from evidence.errors import ResourceExhausted
 
-__all__ = ["BlobStore", "UploadFile", "safe_filename"]
+__all__ = ["BlobStore", "Reservation", "UploadFile", "safe_filename"]
 
 _UNSAFE = re.compile(r"[^\w.\- ()\[\]+,@]", re.UNICODE)
+NAME_MAX = 255  # bytes in one path component on Linux file systems (ext4, xfs, btrfs, tmpfs)
 
 
 def safe_filename(name: str) -> str:
-    """The last path component of ``name`` with odd characters replaced; never empty or hidden."""
+    """The last path component of ``name`` with odd characters replaced, at most 255 bytes of UTF-8
+    (cut at a character boundary, keeping the extension when it is short); never empty or hidden."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    base = _UNSAFE.sub("_", base)[:200].lstrip(".")
+    base = _UNSAFE.sub("_", base).lstrip(".")
+    if len(base.encode("utf-8")) > NAME_MAX:
+        stem, dot, ext = base.rpartition(".")
+        suffix = f".{ext}" if dot and stem and len(ext.encode("utf-8")) <= 16 else ""
+        room = NAME_MAX - len(suffix.encode("utf-8"))
+        head = (stem if suffix else base).encode("utf-8")[:room].decode("utf-8", "ignore")
+        base = head + suffix
     return base or "upload"
+
+
+class Reservation:
+    """Disk space promised to one upload in progress: what it may still write. It lapses when the
+    upload has not written for ``BlobStore.reservation_ttl_s`` (an abandoned stream), and is given
+    back by :meth:`release` (idempotent)."""
+
+    def __init__(self, store: BlobStore, size: int) -> None:
+        self._store = store
+        self.size = size
+        self.written = 0
+        self.touched = time.monotonic()
+        self.released = False
+
+    @property
+    def outstanding(self) -> int:
+        return max(0, self.size - self.written)
+
+    def wrote(self, n: int) -> None:
+        """``n`` more bytes are on disk (so they no longer need promising); renews the lease."""
+        self.written += n
+        self.touched = time.monotonic()
+
+    def release(self) -> None:
+        self._store._drop(self)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -44,14 +78,15 @@ def _fsync_dir(path: Path) -> None:
 
 
 class BlobStore:
-    def __init__(self, data_dir: Path, min_free_bytes: int) -> None:
+    def __init__(self, data_dir: Path, min_free_bytes: int, reservation_ttl_s: float = 300.0) -> None:
         self.root = data_dir / "blobs"
         self.objects = self.root / "sha256"
         self.tmp = self.root / "tmp"
         self.min_free_bytes = min_free_bytes
         self.objects.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
-        self._reserved = 0
+        self.reservation_ttl_s = reservation_ttl_s
+        self._reservations: set[Reservation] = set()
         self._lock = threading.Lock()
 
     def clean_temporary(self) -> int:
@@ -71,21 +106,39 @@ class BlobStore:
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
 
-    def reserve(self, size: int) -> None:
-        """Claim ``size`` bytes of disk for an upload, or ResourceExhausted when it would not fit."""
+    def reserve(self, size: int) -> Reservation:
+        """Claim ``size`` bytes of disk for an upload, or ResourceExhausted when it would not fit.
+
+        The caller must :meth:`Reservation.release` it whatever happens next; a reservation whose
+        upload has not written for ``reservation_ttl_s`` no longer counts (a stream left open)."""
         with self._lock:
+            promised = self._promised()
             free = shutil.disk_usage(self.root).free
-            if free - self._reserved - size < self.min_free_bytes:
+            if free - promised - size < self.min_free_bytes:
                 raise ResourceExhausted(
                     f"not enough disk space for {size / 1e6:.1f} MB: {free / 1e6:.0f} MB free, "
-                    f"{self._reserved / 1e6:.0f} MB promised to uploads in progress and "
+                    f"{promised / 1e6:.0f} MB promised to uploads in progress and "
                     f"{self.min_free_bytes / 1e6:.0f} MB kept free; retry later or ask the operator to free space"
                 )
-            self._reserved += size
+            reservation = Reservation(self, size)
+            self._reservations.add(reservation)
+            return reservation
 
-    def release(self, size: int) -> None:
+    def promised(self) -> int:
+        """Bytes promised to uploads in progress and not yet written."""
         with self._lock:
-            self._reserved = max(0, self._reserved - size)
+            return self._promised()
+
+    def _promised(self) -> int:
+        stale = time.monotonic() - self.reservation_ttl_s
+        for lapsed in [r for r in self._reservations if r.touched < stale]:
+            self._reservations.discard(lapsed)
+        return sum(r.outstanding for r in self._reservations)
+
+    def _drop(self, reservation: Reservation) -> None:
+        with self._lock:
+            reservation.released = True
+            self._reservations.discard(reservation)
 
     @contextmanager
     def staged(self, items: Sequence[tuple[str, str]]) -> Iterator[list[Path]]:
@@ -110,7 +163,11 @@ class BlobStore:
     def open_upload(self, filename: str) -> UploadFile:
         directory = self.tmp / uuid.uuid4().hex
         directory.mkdir(mode=0o700)
-        return UploadFile(directory, directory / safe_filename(filename))
+        try:
+            return UploadFile(directory, directory / safe_filename(filename))
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
 
     def commit(self, upload: UploadFile, sha256: str) -> Path:
         """Move a verified upload into place (or drop it when the blob exists); returns the blob path."""

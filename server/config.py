@@ -64,6 +64,9 @@ class ServerConfig:
     """Disk space an upload must leave free in the data directory (uploads in flight included)."""
     max_message_bytes: int = 8 * MIB
     """Largest single gRPC message (upload chunks are 1 MiB by default)."""
+    upload_idle_s: float = 60.0
+    """An upload that sends nothing for this long is abandoned (ABORTED) and its disk reservation
+    released; a reservation nobody has written to for twice this long no longer counts at all."""
     grace_s: float = 10.0
     """On SIGTERM/SIGINT, running calls get this long to finish before they are cancelled."""
     tls_cert: Path | None = None
@@ -104,7 +107,7 @@ class ServerConfig:
         for name in ("queue_size", "min_free_bytes", "grace_s", "key_cache_s", "keepalive_s"):
             if getattr(self, name) < 0:
                 raise InvalidInput("must not be negative", field=name)
-        for name in ("analysis_timeout_s", "health_interval_s"):
+        for name in ("analysis_timeout_s", "health_interval_s", "upload_idle_s"):
             if getattr(self, name) <= 0:
                 raise InvalidInput("must be positive", field=name)
         if self.max_upload_bytes < 1:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
@@ -27,7 +27,7 @@ from disputes import (
     Order,
     Prediction,
 )
-from disputes.wire import from_message, to_message
+from disputes.wire import from_message, read_timestamp, to_message
 from evidence.errors import InvalidInput
 from evidence.model import Assessment, PhotoFacts, Verdict, VideoFacts
 from proofbox.jsonform import JsonFormError, canonical_json, parse_text
@@ -123,11 +123,11 @@ def actor_from_proto(message: cases_pb2.Actor) -> Actor:
 
 
 def timestamp_or_none(holder: Any, name: str) -> datetime | None:
-    """``holder.name`` as an aware datetime, or None when the Timestamp field is unset."""
+    """``holder.name`` as an aware datetime (checked by :func:`disputes.wire.read_timestamp`: out of
+    range is INVALID_ARGUMENT naming the field), or None when the Timestamp field is unset."""
     if not holder.HasField(name):
         return None
-    value: datetime = getattr(holder, name).ToDatetime(tzinfo=UTC)
-    return value
+    return read_timestamp(getattr(holder, name), name)
 
 
 def model_plain(value: Any) -> Any:

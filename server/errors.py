@@ -18,6 +18,7 @@ Unauthenticated            UNAUTHENTICATED         missing, unknown or revoked k
 PermissionDenied           PERMISSION_DENIED       a read-only key writing
 DeadlineExceeded           DEADLINE_EXCEEDED       the client's deadline passed
 StoreUnavailable           UNAVAILABLE             the database cannot be reached (retry)
+Aborted                    ABORTED                 e.g. an upload idle too long (start again)
 ToolTimeout                DEADLINE_EXCEEDED       ffmpeg exceeded the server's own limit
 ToolError, PolicyError     INTERNAL                the server's tools or packs are broken
 anything else              INTERNAL                generic message + request id; traceback logged
@@ -43,7 +44,7 @@ from evidence.errors import (
     Unauthenticated,
 )
 
-__all__ = ["DeadlineExceeded", "StoreUnavailable", "status_for"]
+__all__ = ["Aborted", "DeadlineExceeded", "StoreUnavailable", "status_for"]
 
 
 class DeadlineExceeded(ProofboxError):
@@ -58,6 +59,12 @@ class StoreUnavailable(ProofboxError):
     code = "UNAVAILABLE"
 
 
+class Aborted(ProofboxError):
+    """The server gave up on a call the client left idle; start the operation again."""
+
+    code = "ABORTED"
+
+
 # Most specific first: ToolTimeout before ToolError.
 _MAPPING: tuple[tuple[type[ProofboxError], grpc.StatusCode], ...] = (
     (InvalidInput, grpc.StatusCode.INVALID_ARGUMENT),
@@ -70,6 +77,7 @@ _MAPPING: tuple[tuple[type[ProofboxError], grpc.StatusCode], ...] = (
     (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (DeadlineExceeded, grpc.StatusCode.DEADLINE_EXCEEDED),
     (StoreUnavailable, grpc.StatusCode.UNAVAILABLE),
+    (Aborted, grpc.StatusCode.ABORTED),
     (ToolTimeout, grpc.StatusCode.DEADLINE_EXCEEDED),
     (ToolError, grpc.StatusCode.INTERNAL),
     (PolicyError, grpc.StatusCode.INTERNAL),

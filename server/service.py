@@ -132,6 +132,7 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
         metrics: Metrics,
         score_window: int,
         language: str = DEFAULT_LANGUAGE,
+        upload_idle_s: float = 60.0,
     ) -> None:
         self.language = language
         self.engine = engine
@@ -140,6 +141,7 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
         self.limits = limits
         self.metrics = metrics
         self.score_window = score_window
+        self.upload_idle_s = upload_idle_s
 
     # --- evidence ------------------------------------------------------------------------------
 
@@ -155,6 +157,7 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
             io=self.io,
             limits=self.limits,
             metrics=self.metrics,
+            idle_s=self.upload_idle_s,
         )
 
     async def GetEvidence(

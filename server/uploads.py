@@ -14,7 +14,7 @@ Order of checks, cheapest first, so bad uploads fail before the disk fills:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +28,8 @@ from evidence.media.sniff import sniff
 from proofbox.v1 import evidence_pb2, service_pb2
 
 from .auth import Principal
-from .blobs import BlobStore, safe_filename
+from .blobs import BlobStore, UploadFile, safe_filename
+from .errors import Aborted
 from .convert import photo_facts_to_proto, video_facts_to_proto
 from .ids import check_case_id, check_sha256
 from .metrics import Metrics
@@ -99,18 +100,21 @@ async def receive_upload(
     io: Executor,
     limits: MediaLimits,
     metrics: Metrics,
+    idle_s: float = 60.0,
 ) -> service_pb2.UploadEvidenceResponse:
     """Run one upload to completion (or leave nothing behind)."""
-    first = await anext(aiter(requests), None)
+    stream = _idle_bounded(requests, idle_s)
+    first = await anext(stream, None)
     if first is None or first.WhichOneof("payload") != "header":
         raise InvalidInput("the first message of an upload must be the header", field="header")
     header = first.header
     kind = _check_header(header, limits.max_file_bytes)
     size = header.size_bytes
-    blobs.reserve(size)
-    upload = blobs.open_upload(header.filename or "upload")
+    reservation = blobs.reserve(size)
+    upload: UploadFile | None = None
     try:
-        async for message in requests:
+        upload = blobs.open_upload(header.filename or "upload")
+        async for message in stream:
             if message.WhichOneof("payload") != "chunk":
                 raise InvalidInput("only the first message of an upload may be a header", field="header")
             chunk = message.chunk
@@ -121,6 +125,7 @@ async def receive_upload(
                     field="header.size_bytes",
                 )
             await upload.write(chunk, io)
+            reservation.wrote(len(chunk))
         digest = await upload.finish(io)
         if upload.size != size:
             raise InvalidInput(
@@ -156,5 +161,24 @@ async def receive_upload(
             )
         return service_pb2.UploadEvidenceResponse(evidence=evidence_to_proto(stored), created=created)
     finally:
-        upload.discard()
-        blobs.release(size)
+        if upload is not None:
+            upload.discard()
+        reservation.release()
+        await stream.aclose()
+
+
+async def _idle_bounded(requests: AsyncIterator[T], idle_s: float) -> AsyncGenerator[T, None]:
+    """The request stream, failing with ABORTED when no message arrives for ``idle_s`` seconds:
+    a client that opened an upload and went quiet must not hold its disk reservation for ever."""
+    iterator = aiter(requests)
+    while True:
+        try:
+            message = await asyncio.wait_for(anext(iterator), idle_s)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise Aborted(
+                f"no data arrived for {idle_s:g} s, so the upload was abandoned and its disk space "
+                "released; upload the file again"
+            ) from None
+        yield message

@@ -289,3 +289,32 @@ def test_calibration_writes_a_loadable_pack_and_a_plot(archive: Path, tmp_path: 
         )
         versions = {r["pack_version"] for r in _results(out).values() if r.get("platform") == "tmall"}
         assert versions == {tmall.new_version}
+
+
+def test_cli_workers_exit_when_the_cli_is_killed(tmp_path: Path) -> None:
+    """Issue 11: ``kill -9`` of ``proofbox rescore --workers 2`` left both workers alive under PID 1
+    (they inherited the CLI's SIGTERM handler, so the parent-death signal only set a flag)."""
+    archive = tmp_path / "big.jsonl"
+    write_archive(archive, _records(3000, seed=9))
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "proofbox", "rescore", str(archive), "--out", str(out), "--workers", "2"]
+    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and (not out.exists() or out.stat().st_size == 0):
+            time.sleep(0.05)
+        workers = [pid for pid in _children_of(proc.pid) if _alive(pid)]
+        assert len(workers) >= 2 and proc.poll() is None
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        killed = time.monotonic()
+        while time.monotonic() - killed < 5 and [pid for pid in workers if _alive(pid)]:
+            time.sleep(0.05)
+        assert not [pid for pid in workers if _alive(pid)], "pool workers outlived their killed parent"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in workers:  # never leave a process behind, even when the assertion failed
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -161,11 +161,16 @@ def test_blob_store_reserves_disk_and_cleans_interrupted_uploads(tmp_path: Path)
 
     free = shutil.disk_usage(tmp_path).free
     blobs = BlobStore(tmp_path, min_free_bytes=free // 2)
-    blobs.reserve(free // 4)
+    first = blobs.reserve(free // 4)
     with pytest.raises(ResourceExhausted, match="not enough disk space"):
         blobs.reserve(free // 4 + 1024**2)  # the first reservation counts
-    blobs.release(free // 4)
-    blobs.reserve(free // 4)
+    first.release()
+    first.release()  # idempotent
+    second = blobs.reserve(free // 4)
+    second.wrote(1024**2)  # written bytes are on disk, no longer promised
+    assert blobs.promised() == free // 4 - 1024**2
+    blobs.reservation_ttl_s = 0.0  # an upload that stopped writing: its reservation lapses
+    assert blobs.promised() == 0
     leftover = blobs.open_upload("half.mp4")
     leftover.path.write_bytes(b"partial")
     assert blobs.clean_temporary() == 1

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 
 from proofbox.v1 import service_pb2
 
-from .helpers import VIDEO, ServerProcess, trailers, upload_requests, wait_until
+from .helpers import PHOTO, VIDEO, ServerProcess, trailers, upload_requests, wait_until
 
 MIB = 1024 * 1024
 
@@ -120,3 +122,74 @@ def test_an_interrupted_upload_leaves_nothing(server: ServerProcess) -> None:
     with pytest.raises(grpc.RpcError) as info:
         client("GetEvidence", service_pb2.GetEvidenceRequest(evidence_id=hashlib.sha256(data).hexdigest()))
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+# --- issue 11: a failed or abandoned upload never keeps its disk reservation ----------------------
+
+GIB = 1024**3
+CJK_NAME = "开箱视频" * 30 + ".mp4"  # 120 characters, 364 bytes of UTF-8: above the 255-byte limit
+
+
+def _header_only(name: str, size: int) -> Iterator[service_pb2.UploadEvidenceRequest]:
+    header = service_pb2.UploadHeader(case_id="leak", kind=VIDEO, filename=name, size_bytes=size, sha256="a" * 64)
+    yield service_pb2.UploadEvidenceRequest(header=header)
+
+
+@pytest.fixture
+def tight(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server whose disk has room for one 4 GiB upload in progress but not two (min_free_bytes is
+    set from the free space now), and which abandons uploads idle for 2 s."""
+    import shutil
+
+    free = shutil.disk_usage(tmp_path).free
+    process = ServerProcess(
+        tmp_path / "data",
+        ("--listen", "127.0.0.1:0", "--workers", "1"),
+        env={"PROOFBOX_MIN_FREE_BYTES": str(free - 6 * GIB), "PROOFBOX_UPLOAD_IDLE_S": "2"},
+    )
+    process.start()
+    yield process
+    process.kill()
+
+
+def test_failed_uploads_release_their_reservation(tight: ServerProcess) -> None:
+    """Nine header-only uploads of 4 GiB with a 364-byte CJK file name: each fails precisely (it
+    was INTERNAL, "File name too long", and leaked its reservation), and a tenth still fits."""
+    from PIL import Image
+
+    for _ in range(9):
+        error = _refused(tight, _header_only(CJK_NAME, 4 * GIB))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error.details()
+        assert "cut short" in (error.details() or "")
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 80, 160)).save(photo, "JPEG")
+    stored = tight.client().upload(photo.getvalue(), "leak", PHOTO, filename=CJK_NAME.replace(".mp4", ".jpg"))
+    name = stored.evidence.filename
+    assert len(name.encode()) <= 255 and name.startswith("开箱视频") and name.endswith(".jpg")
+    assert wait_until(lambda: _tmp(tight) == [])
+
+
+def test_an_abandoned_upload_gives_its_reservation_back(tight: ServerProcess) -> None:
+    """A client that sends a header and goes quiet holds its 4 GiB only until the idle limit."""
+    client = tight.client()
+    release = threading.Event()
+
+    def quiet() -> Iterator[service_pb2.UploadEvidenceRequest]:
+        yield from _header_only("quiet.mp4", 4 * GIB)
+        release.wait(30)
+
+    started = time.monotonic()
+    future = client.svc.UploadEvidence.future(quiet(), metadata=client.metadata, timeout=30)
+    try:
+        time.sleep(0.5)  # the header has arrived and its 4 GiB are promised
+        crowded = _refused(tight, _header_only("second.mp4", 4 * GIB))
+        assert crowded.code() == grpc.StatusCode.RESOURCE_EXHAUSTED  # the limit is real
+        with pytest.raises(grpc.RpcError) as info:
+            future.result(timeout=20)
+        assert info.value.code() == grpc.StatusCode.ABORTED
+        assert "no data arrived" in (info.value.details() or "")
+        assert time.monotonic() - started < 10
+    finally:
+        release.set()
+    after = _refused(tight, _header_only("third.mp4", 4 * GIB))
+    assert after.code() == grpc.StatusCode.INVALID_ARGUMENT  # room again: refused only as cut short
