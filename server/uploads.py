@@ -29,8 +29,8 @@ from proofbox.v1 import evidence_pb2, service_pb2
 
 from .auth import Principal
 from .blobs import BlobStore, UploadFile, safe_filename
-from .errors import Aborted
 from .convert import photo_facts_to_proto, video_facts_to_proto
+from .errors import Aborted
 from .ids import check_case_id, check_sha256
 from .metrics import Metrics
 from .store import EvidenceRecord, Store

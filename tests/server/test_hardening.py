@@ -5,6 +5,8 @@ Each test here failed on the code before the fix (INTERNAL, or worse); see docs/
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import grpc
 import pytest
 from google.protobuf import timestamp_pb2
@@ -14,13 +16,19 @@ from proofbox.v1 import service_pb2
 from .helpers import Client, case_message, trailers
 
 # (seconds, nanos): year 10000, before year 1, 2^62 seconds, negative nanos, nanos above a second
-BAD_TIMES = [(253402300800, 0), (-62198755200, 0), (2**62, 0), (1_764_000_000, -1), (1_764_000_000, 2 * 10**9)]
+BAD_TIMES = [
+    (253402300800, 0),
+    (-62198755200, 0),
+    (2**62, 0),
+    (1_764_000_000, -1),
+    (1_764_000_000, 2 * 10**9),
+]
 BAD_TIME_IDS = ["year-10000", "before-year-1", "2^62", "nanos--1", "nanos-2e9"]
 
 
-def _refused(call: object) -> grpc.RpcError:
+def _refused(call: Callable[..., object], *args: object) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as info:
-        call()  # type: ignore[operator]
+        call(*args)
     return info.value
 
 
@@ -31,7 +39,7 @@ def test_out_of_range_timestamps_are_invalid_argument_with_the_field(
     bad = timestamp_pb2.Timestamp(seconds=seconds, nanos=nanos)
     case = case_message("ts-case")
     case.timeline.shipped_at.CopyFrom(bad)
-    put = _refused(lambda: tenant("PutCase", service_pb2.PutCaseRequest(case=case)))
+    put = _refused(tenant, "PutCase", service_pb2.PutCaseRequest(case=case))
     assert put.code() == grpc.StatusCode.INVALID_ARGUMENT, put.details()
     assert trailers(put)["proofbox-error-field"] == "case.timeline.shipped_at"
 
@@ -40,7 +48,7 @@ def test_out_of_range_timestamps_are_invalid_argument_with_the_field(
         ("PredictOutcome", service_pb2.PredictOutcomeRequest(case_id="ts-case", at=bad)),
         ("CheckDeadlines", service_pb2.CheckDeadlinesRequest(case_id="ts-case", at=bad)),
     ):
-        error = _refused(lambda: tenant(method, request))
+        error = _refused(tenant, method, request)
         assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (method, error.details())
         assert trailers(error)["proofbox-error-field"] == "at", method
 

@@ -131,7 +131,9 @@ CJK_NAME = "开箱视频" * 30 + ".mp4"  # 120 characters, 364 bytes of UTF-8: a
 
 
 def _header_only(name: str, size: int) -> Iterator[service_pb2.UploadEvidenceRequest]:
-    header = service_pb2.UploadHeader(case_id="leak", kind=VIDEO, filename=name, size_bytes=size, sha256="a" * 64)
+    header = service_pb2.UploadHeader(
+        case_id="leak", kind=VIDEO, filename=name, size_bytes=size, sha256="a" * 64
+    )
     yield service_pb2.UploadEvidenceRequest(header=header)
 
 
