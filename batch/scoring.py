@@ -164,11 +164,12 @@ class Scorer:
             if prediction.freight is None
             else {"payer": prediction.freight.payer, "rule_id": prediction.freight.rule_id},
         )
-        if case.order.entry_reopens:
-            buyer = disputes.buyer_application(
-                case.order, platform, at=self.options.at or case.as_of, pack=pack
-            )
+        buyer = disputes.buyer_application(case.order, platform, at=self.options.at or case.as_of, pack=pack)
+        if case.order.entry_reopens or buyer.status is not disputes.EligibilityStatus.UNKNOWN:
+            # a re-opened entry, or a pack that caps applications within the period (seed 004)
             result["buyer_may_apply"] = buyer.status.value
+            result["buyer_may_apply_rules"] = [r.id for r in buyer.rules]
+            result["buyer_may_apply_reasons"] = list(buyer.reasons)
         old = previous.get("outcome")
         result["previous_outcome"] = old
         result["changed"] = None if old is None else old != prediction.outcome.value

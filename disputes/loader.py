@@ -326,7 +326,13 @@ GRANT_KEYS = (
 
 def _reopen(data: Any, entry: str) -> ReopenSpec:
     m = _mapping(data, entry, "effect.reopen")
-    _keys(m, entry, "effect.reopen", (), ("deny", "platform_message", "grant", "unknown", "info"))
+    _keys(
+        m,
+        entry,
+        "effect.reopen",
+        (),
+        ("deny", "platform_message", "grant", "unknown", "info", "applications_in_period"),
+    )
     kinds = [k for k in ("deny", "grant", "unknown", "info") if k in m]
     if len(kinds) != 1:
         raise PolicyError("effect.reopen needs exactly one of deny, grant, unknown or info", entry=entry)
@@ -344,12 +350,18 @@ def _reopen(data: Any, entry: str) -> ReopenSpec:
         if not isinstance(funding, list) or not all(isinstance(x, str) for x in funding):
             raise PolicyError("funding must be a list of strings", entry=entry)
         grant = dict(grant)
+    cap = m.get("applications_in_period")
+    if cap is not None and ("info" not in m or isinstance(cap, bool) or not isinstance(cap, int) or cap <= 0):
+        raise PolicyError(
+            "applications_in_period must be a positive integer, on an effect.reopen with info", entry=entry
+        )
     return ReopenSpec(
         deny=str(m.get("deny", "")),
         platform_message=str(m.get("platform_message", "")),
         grant=grant,
         unknown=str(m.get("unknown", "")),
         info=str(m.get("info", "")),
+        applications_in_period=cap,
     )
 
 

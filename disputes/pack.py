@@ -136,6 +136,8 @@ class ReopenSpec:
     grant: Mapping[str, Any] | None = None  #: terms once opened (days, applications, who pays...)
     unknown: str = ""  #: the seeds do not decide
     info: str = ""  #: a consequence worth knowing; does not change eligibility
+    #: with ``info``: the buyer's applications allowed within the after-sales period (seed 004 注意事项2)
+    applications_in_period: int | None = None
 
 
 @dataclass(frozen=True)

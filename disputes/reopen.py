@@ -116,11 +116,13 @@ def buyer_application(
     at: datetime | None = None,
     pack: PolicyPack | None = None,
 ) -> BuyerApplication:
-    """The buyer's side of a re-opened entry: may the buyer apply for after-sales now?
+    """The buyer's side of the after-sales entry: may the buyer apply for after-sales now?
 
     Uses the terms of the pack's re-open grant (seed 000: 30 days from opening, one application;
     seed 004: the entry shows 5 days, no limit past the period) against the times of the re-openings
-    and of the buyer's applications on ``order``. ``at`` defaults to the current time.
+    and of the buyer's applications on ``order``. For an order never re-opened, a pack with an
+    in-period cap (seed 004 注意事项2: at most 5 applications within the after-sales period) answers
+    from the period and the count; other packs answer UNKNOWN. ``at`` defaults to the current time.
     """
     try:
         plat = Platform(platform)
@@ -174,11 +176,67 @@ def buyer_application(
         )
 
     if the_order.entry_reopens == 0:
-        reasons.append(
-            "the entry has not been re-opened: the buyer applies within the normal after-sales period "
-            "(see the deadline after_sales_end)"
+        cap_rule = next(
+            (
+                r
+                for r in terms_rules
+                if r.effect.reopen is not None and r.effect.reopen.applications_in_period
+            ),
+            None,
         )
-        return result(EligibilityStatus.UNKNOWN)
+        period_rule = next(
+            (
+                r
+                for r in pack.rules
+                if r.effect.deadline is not None
+                and r.effect.deadline.name == "after_sales_end"
+                and r.effect.deadline.start == "order.trade_succeeded_at"
+                and r.effect.deadline.after is not None
+            ),
+            None,
+        )
+        if cap_rule is None or period_rule is None or cap_rule.effect.reopen is None:
+            reasons.append(
+                "the entry has not been re-opened: the buyer applies within the normal after-sales period "
+                "(see the deadline after_sales_end)"
+            )
+            return result(EligibilityStatus.UNKNOWN)
+        # Seed 004 注意事项2: within the after-sales period at most N applications.
+        rules = [hits[period_rule.id], hits[cap_rule.id]]
+        allowed = cap_rule.effect.reopen.applications_in_period
+        if grant is not None and grant.effect.reopen is not None and grant.effect.reopen.grant:
+            note = str(grant.effect.reopen.grant.get("applications_note", ""))
+        period = period_rule.effect.deadline.after if period_rule.effect.deadline else None
+        assert period is not None
+        succeeded = the_order.trade_succeeded_at
+        if succeeded is not None:
+            apply_by = succeeded + period
+            if when > apply_by:
+                reasons.append(
+                    f"{period_rule.id}: the after-sales period ended at {apply_by.astimezone(zone).isoformat()} "
+                    "and the entry has not been re-opened; only the merchant can open it again"
+                )
+                return result(EligibilityStatus.INELIGIBLE)
+        else:
+            notes.append(
+                f"{period_rule.id}: the after-sales period ends {period.days} days after the buyer confirms "
+                "receipt (not yet confirmed)"
+            )
+        times = the_order.after_sales_requested_at
+        used = sum(1 for t in times if t <= when) if times is not None else the_order.after_sales_requests
+        assert allowed is not None
+        left = max(0, allowed - used)
+        if left == 0:
+            reasons.append(
+                f"{cap_rule.id}: the buyer has made {used} after-sales application(s) within the period; "
+                f"at most {allowed} are allowed (售后期内,售后申请次数不超过{allowed}次)"
+            )
+            return result(EligibilityStatus.INELIGIBLE)
+        reasons.append(
+            f"{cap_rule.id}: within the after-sales period; {left} of {allowed} application(s) left"
+            + (f", until {apply_by.astimezone(zone).isoformat()}" if apply_by is not None else "")
+        )
+        return result(EligibilityStatus.ELIGIBLE)
     if grant is None or grant.effect.reopen is None or grant.effect.reopen.grant is None:
         reasons.append(f"no rule of {pack.version} gives the terms of a re-opened entry")
         return result(EligibilityStatus.UNKNOWN)

@@ -201,7 +201,8 @@ class Eligibility(_ToDict):
 
 @dataclass(frozen=True)
 class BuyerApplication(_ToDict):
-    """May the buyer apply for after-sales through a re-opened entry now, and how many times?"""
+    """May the buyer apply for after-sales now (through a re-opened entry, or within the period where
+    the pack caps applications), and how many times?"""
 
     platform: str
     pack_version: str
@@ -210,9 +211,12 @@ class BuyerApplication(_ToDict):
     reasons: tuple[str, ...]  #: why, in order (each names its rule)
     rules: tuple[RuleHit, ...]  #: the rules the answer rests on, with their sources
     reopened_at: datetime | None  #: the latest re-opening, if known
-    apply_by: datetime | None  #: the entry closes at this instant (the latest re-opening + its days)
-    applications_allowed: int | None  #: through the re-opened entry; None: no limit (or unknown)
-    applications_used: int | None  #: applications since the latest re-opening; None: unknown
+    #: the entry closes at this instant (the latest re-opening + its days; never re-opened: the period's end)
+    apply_by: datetime | None
+    #: through the re-opened entry (never re-opened: the cap within the period); None: no limit or unknown
+    applications_allowed: int | None
+    #: applications since the latest re-opening (never re-opened: within the period); None: unknown
+    applications_used: int | None
     applications_left: int | None  #: None: no limit or unknown
     applications_note: str
     notes: tuple[str, ...]

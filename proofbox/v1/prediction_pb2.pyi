@@ -602,9 +602,11 @@ class BuyerApplication(_message.Message):
     status: Global___EligibilityStatus.ValueType
     """ELIGIBLE: the buyer may apply now; INELIGIBLE: not (see reasons); UNKNOWN: facts missing or no rule."""
     applications_allowed: _builtins.int
-    """Applications a re-opened entry allows; absent: no limit (or unknown)."""
+    """Applications a re-opened entry allows (or, never re-opened, the pack's cap within the after-sales
+    period: Douyin 5, seed 004); absent: no limit (or unknown).
+    """
     applications_used: _builtins.int
-    """Applications since the latest re-opening; absent: unknown."""
+    """Applications since the latest re-opening (never re-opened: within the period); absent: unknown."""
     applications_left: _builtins.int
     """Applications left; absent: no limit or unknown."""
     applications_note: _builtins.str
@@ -627,7 +629,7 @@ class BuyerApplication(_message.Message):
 
     @_builtins.property
     def apply_by(self) -> _timestamp_pb2.Timestamp:
-        """When the re-opened entry closes."""
+        """When the re-opened entry closes (never re-opened, with an in-period cap: the after-sales period ends)."""
 
     @_builtins.property
     def notes(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:

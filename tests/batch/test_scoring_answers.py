@@ -55,3 +55,26 @@ def test_rescoring_answers_the_buyers_side_of_a_reopened_entry() -> None:
     result = _score(case)
     assert result["status"] == "ok", result
     assert result["buyer_may_apply"] == "ELIGIBLE"
+    assert "tmall.reopen.grant" in result["buyer_may_apply_rules"]
+    assert result["buyer_may_apply_reasons"]
+
+
+def test_rescoring_answers_douyins_in_period_cap_for_an_order_never_reopened() -> None:
+    times = [f"2024-11-0{d}T10:00:00+08:00" for d in range(5, 10)]
+    case = case_data(
+        "douyin",
+        {
+            "order": {"trade_succeeded_at": "2024-11-05T08:00:00+08:00", "after_sales_requested_at": times},
+            "timeline": {
+                "requested_at": "2024-11-09T10:00:00+08:00",
+                "merchant_responded_at": "2024-11-09T12:00:00+08:00",
+                "merchant_refused_at": "2024-11-09T12:00:00+08:00",
+            },
+        },
+    )
+    result = Scorer(ScoringOptions(at=datetime.fromisoformat("2024-11-10T12:00:00+08:00"))).score(
+        RawRecord(1, json.dumps({"record_id": "R2", "case": case}, ensure_ascii=False))
+    )
+    assert result["status"] == "ok", result
+    assert result["buyer_may_apply"] == "INELIGIBLE"
+    assert "douyin.reopen.application_limit" in result["buyer_may_apply_rules"]

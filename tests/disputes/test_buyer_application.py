@@ -78,3 +78,50 @@ def test_taobao_and_unopened_entries_are_unknown_with_the_reason() -> None:
     assert a.status is EligibilityStatus.UNKNOWN and "no rule" in a.reasons[0]
     a = buyer_application(make_order(), "tmall", at=at("2024-11-10T10:00:00+08:00"))
     assert a.status is EligibilityStatus.UNKNOWN and "not been re-opened" in a.reasons[0]
+
+
+# --- Douyin's in-period cap (seed 004 注意事项2: 售后期内,售后申请次数不超过5次) for orders never re-opened ---
+
+
+def test_douyin_in_period_cap_fires_at_five_applications() -> None:
+    # REOPEN_ORDER: receipt confirmed 2024-10-06 10:00, so the period ends 2024-10-13 10:00
+    times = [f"2024-10-0{d}T10:00:00+08:00" for d in range(6, 10)]
+    four = make_order({"after_sales_requested_at": times})
+    a = buyer_application(four, "douyin", at=at("2024-10-10T10:00:00+08:00"))
+    assert a.status is EligibilityStatus.ELIGIBLE
+    assert (a.applications_allowed, a.applications_used, a.applications_left) == (5, 4, 1)
+    assert a.apply_by == at("2024-10-13T10:00:00+08:00")
+    assert [r.id for r in a.rules] == ["douyin.after_sales.period", "douyin.reopen.application_limit"]
+    assert "售后期内,售后申请次数不超过5次" in a.rules[1].source
+    five = make_order({"after_sales_requests": 5})  # the count alone is enough inside the period
+    a = buyer_application(five, "douyin", at=at("2024-10-10T10:00:00+08:00"))
+    assert a.status is EligibilityStatus.INELIGIBLE and a.applications_left == 0
+    assert "douyin.reopen.application_limit" in a.reasons[0]
+
+
+def test_douyin_in_period_cap_counts_only_applications_made_by_then() -> None:
+    later = make_order(
+        {"after_sales_requested_at": ["2024-10-07T10:00:00+08:00"] * 4 + ["2024-10-12T10:00:00+08:00"]}
+    )
+    a = buyer_application(later, "douyin", at=at("2024-10-10T10:00:00+08:00"))
+    assert a.status is EligibilityStatus.ELIGIBLE and a.applications_used == 4
+
+
+def test_douyin_never_reopened_past_the_period_only_the_merchant_can_open_it() -> None:
+    a = buyer_application(make_order(), "douyin", at=at("2024-10-13T10:00:00+08:00"))
+    assert a.status is EligibilityStatus.ELIGIBLE  # the period's last instant still counts
+    a = buyer_application(make_order(), "douyin", at=at("2024-10-13T10:00:01+08:00"))
+    assert a.status is EligibilityStatus.INELIGIBLE and "douyin.after_sales.period" in a.reasons[0]
+
+
+def test_douyin_before_confirmed_receipt_the_cap_still_applies() -> None:
+    order = make_order({"trade_succeeded_at": None, "after_sales_requests": 2})
+    a = buyer_application(order, "douyin", at=at("2024-10-10T10:00:00+08:00"))
+    assert a.status is EligibilityStatus.ELIGIBLE and a.apply_by is None and a.applications_left == 3
+    assert any("not yet confirmed" in n for n in a.notes)
+
+
+def test_the_cap_does_not_touch_a_reopened_douyin_entry() -> None:
+    order = make_order({**OPENED, "after_sales_requested_at": ["2024-10-07T10:00:00+08:00"] * 5})
+    a = buyer_application(order, "douyin", at=at("2024-11-03T10:00:00+08:00"))
+    assert a.status is EligibilityStatus.ELIGIBLE and a.applications_allowed is None

@@ -166,6 +166,13 @@ def test_deadlines_and_reopen_without_a_full_prediction(server: ServerProcess) -
     )
     assert eligibility.status == getattr(prediction_pb2, f"ELIGIBILITY_STATUS_{expected.status.value}")
     assert [d.id for d in eligibility.denials] == [d.id for d in expected.denials]
+    order.after_sales_requests = 5  # Douyin, never re-opened: 售后期内,售后申请次数不超过5次 (seed 004)
+    request = service_pb2.CheckReopenEligibilityRequest(platform=cases_pb2.PLATFORM_DOUYIN, order=order)
+    request.at.FromJsonString("2026-11-08T00:00:00Z")
+    buyer = client("CheckReopenEligibility", request).buyer
+    assert buyer.status == prediction_pb2.ELIGIBILITY_STATUS_INELIGIBLE
+    assert (buyer.applications_allowed, buyer.applications_left) == (5, 0)
+    assert "douyin.reopen.application_limit" in [r.id for r in buyer.rules]
 
 
 def test_restart_and_crash_keep_what_was_stored(fresh_server: ServerProcess, video: SyntheticVideo) -> None:
