@@ -23,7 +23,7 @@ from .errors import InvalidInput, TruncatedMedia, UndecodableMedia
 from .media.decode import DecodeLog, DecodeRequest, decode
 from .media.photos import load_photo
 from .media.probe import PacketTable, probe_video, read_packets
-from .model import Assessment, CaseFacts, PhotoFacts, VideoFacts
+from .model import Assessment, CaseFacts, Finding, PhotoFacts, VideoFacts
 from .sampling import PacketEvidence, Window
 
 __all__ = ["assess", "assess_photo", "fit_size"]
@@ -217,4 +217,36 @@ def assess(
     report("judging", 0.97)
     result = analyzer.finish(summary, photo_facts, windows, wall_s=time.perf_counter() - started)
     report("done", 1.0)
-    return result
+    return within_video(result, max(declared, until))
+
+
+END_TOLERANCE_S = 0.05
+
+
+def within_video(assessment: Assessment, duration: float) -> Assessment:
+    """No finding points at a time beyond the end of the video (a case may name one, e.g. where the
+    damage is shown): such a time is dropped from ``t_start``/``t_end`` and kept as the parameters
+    ``named_at_s`` and ``duration_s`` with ``variant="beyond_end"``, so the text can say what happened."""
+    if duration <= 0:
+        return assessment
+
+    def fix(f: Finding) -> Finding:
+        beyond = [t for t in (f.t_start, f.t_end) if t is not None and t > duration + END_TOLERANCE_S]
+        if not beyond:
+            return f
+        params = {
+            **f.params,
+            "named_at_s": f"{beyond[0]:g}",
+            "duration_s": f"{duration:.1f}",
+            "variant": "beyond_end",
+        }
+        start = f.t_start if f.t_start is not None and f.t_start <= duration + END_TOLERANCE_S else None
+        message = (
+            f"{f.message} (the time named, {beyond[0]:.1f} s, is after the end of the {duration:.1f} s video)"
+        )
+        return replace(
+            f, t_start=start, t_end=None if start is None else f.t_end, params=params, message=message
+        )
+
+    elements = tuple(replace(e, findings=tuple(fix(f) for f in e.findings)) for e in assessment.elements)
+    return replace(assessment, elements=elements)

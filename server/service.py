@@ -23,7 +23,7 @@ from evidence.config import MediaLimits
 from evidence.errors import InvalidInput, NotFound, ProofboxError
 from proofbox.i18n import DEFAULT as DEFAULT_LANGUAGE
 from proofbox.i18n import negotiate
-from proofbox.i18n.results import localize, localize_deadlines, localize_eligibility
+from proofbox.i18n.results import localize, localize_buyer, localize_deadlines, localize_eligibility
 from proofbox.jsonform import short_enum
 from proofbox.v1 import admin_pb2, admin_pb2_grpc, cases_pb2, records_pb2, service_pb2, service_pb2_grpc
 
@@ -387,6 +387,7 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
             language_note=note,
         )
         localize_eligibility(response.eligibility, lang)
+        localize_buyer(response.buyer, lang)
         return response
 
     # --- streams -------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def render_result(console: Console, result: records_pb2.Result) -> None:
         versions.append(translate("analyser {version}", {"version": result.analyser_version}))
     if result.policy_pack_version:
         versions.append(translate("policy {version}", {"version": result.policy_pack_version}))
-    console.print("  " + ", ".join(versions), style="dim")
+    console.print("  " + ("，" if _lang() == "zh-CN" else ", ").join(versions), style="dim")
     if result.HasField("assessment"):
         _render_assessment(console, result.assessment)
     if result.HasField("prediction"):
@@ -124,11 +124,19 @@ def _render_assessment(console: Console, assessment: assessment_pb2.Assessment) 
             "\n".join(findings) or "-",
         )
     console.print(table)
+    # what each finding says, in the reply's language (the codes above stay language-neutral)
     for element in assessment.elements:
         for f in element.findings:
             severity = _name(assessment_pb2.Severity, f.severity)
-            if severity != "INFO":
-                console.print(f"  {SEVERITY_MARK.get(severity, '')} [bold]{f.code}[/bold]: {f.message}")
+            style = "bold" if severity != "INFO" else ""
+            console.print(
+                Text.assemble(
+                    Text.from_markup(f"  {SEVERITY_MARK.get(severity, '')} "),
+                    (f.message, style),
+                    ("  " + f.code, "dim"),
+                ),
+                soft_wrap=True,
+            )
     if assessment.HasField("video"):
         v = assessment.video
         duration = format_time(v.duration_s, _lang()) if v.HasField("duration_s") else _("unknown length")

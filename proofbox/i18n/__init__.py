@@ -154,11 +154,12 @@ def _number(value: float) -> str:
 
 
 def format_duration(seconds: float, lang: str) -> str:
-    """Seconds in the largest unit that keeps the number at least 2 (1 for years): "12 years", "12 年"."""
+    """Seconds in the largest unit that fits ("12 years", "12 年", "1 hour"); days from 2 days on,
+    so 36 hours stay hours."""
     s = abs(float(seconds))
     unit, size = "second", 1.0
     for name, length in _UNITS_EN:
-        if s >= length * (1 if name == "year" else 2):
+        if s >= length * (2 if name == "day" else 1):
             unit, size = name, length
             break
     amount = _number(s / size)
@@ -210,6 +211,11 @@ class _Formatter(string.Formatter):
             return format_yuan(value, self.lang)
         if format_spec == "list":
             return format_list(value, self.lang)
+        if format_spec == "word":  # an enum value or vocabulary word: merchant_favored, PASS
+            word = str(value)
+            return gettext(word if word.isupper() else word.replace("_", " "), self.lang)
+        if format_spec == "composed":  # already rendered (proofbox.i18n.composed)
+            return str(value)
         if format_spec == "text":
             if isinstance(value, Text):
                 return value.render(self.lang)

@@ -131,6 +131,11 @@ _MESSAGES = (
         "VALIDITY_PROBLEM_NOT_SHOWN",
         "the analysis found no steady, sharp view of the claimed problem; a person should check {t_start:time} to {t_end:time}",
     ),
+    F_(
+        "VALIDITY_PROBLEM_NOT_SHOWN/beyond_end",
+        "the case says the problem is shown at {named_at_s:time}, but the video ends at {duration_s:time}; "
+        "the claimed problem is never shown in a steady, sharp close-up",
+    ),
     F_("VALIDITY_PROBLEM_CONTEXT", "the claim rests on the contents being shown on camera"),
     F_(
         "CONSISTENCY_NO_TRACKING_NUMBER", "the case has no return tracking number to compare the waybill with"

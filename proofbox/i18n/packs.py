@@ -26,6 +26,10 @@ def pack_texts(node: Any) -> Iterator[str]:
         for key, value in node.items():
             if key in TEXT_KEYS and isinstance(value, str) and value.strip():
                 yield value.strip()  # as the loader keeps it
+            elif key in ("reason", "unknown") and isinstance(value, str) and " " in value:
+                yield value.strip()  # a review's reason, why an amount or a re-open is unknown
+            elif key == "funding" and isinstance(value, list):
+                yield from (item.strip() for item in value if isinstance(item, str) and item.strip())
             elif key != "examples":
                 yield from pack_texts(value)
     elif isinstance(node, list):

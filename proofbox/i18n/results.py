@@ -12,13 +12,15 @@ same stored result reads the same facts in either language.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from proofbox.v1 import assessment_pb2, prediction_pb2, records_pb2
 
 from . import gettext, simplified
+from .composed import translate_composed
 from .findings import render_finding_message, render_finding_rule
 
-__all__ = ["finding_params", "localize", "localize_deadlines", "localize_eligibility"]
+__all__ = ["finding_params", "localize", "localize_buyer", "localize_deadlines", "localize_eligibility"]
 
 
 def finding_params(finding: assessment_pb2.Finding) -> dict[str, str]:
@@ -41,8 +43,27 @@ def _finding(finding: assessment_pb2.Finding, lang: str) -> None:
 
 
 def _text(text: str, lang: str) -> str:
-    """A static English text (a pack's description, a consequence) in ``lang`` when the catalog has it."""
-    return gettext(text, lang) if text else text
+    """An English text in ``lang``: a pack's static text from the catalog, or a sentence composed
+    from values (:mod:`proofbox.i18n.composed`); unchanged when neither knows it."""
+    if not text or lang == "en":
+        return text
+    translated = gettext(text, lang)
+    return translated if translated != text else translate_composed(text, lang)
+
+
+def _texts(texts: Any, lang: str) -> None:
+    """Rewrite a repeated string field in place."""
+    for i, text in enumerate(texts):
+        texts[i] = _text(text, lang)
+
+
+def localize_buyer(buyer: prediction_pb2.BuyerApplication, lang: str) -> None:
+    _texts(buyer.reasons, lang)
+    _texts(buyer.notes, lang)
+    buyer.applications_note = _text(buyer.applications_note, lang)
+    for rule in buyer.rules:
+        rule.description = _text(rule.description, lang)
+        rule.source = simplified(rule.source)
 
 
 def localize_deadlines(deadlines: Iterable[prediction_pb2.Deadline], lang: str) -> None:
@@ -52,11 +73,16 @@ def localize_deadlines(deadlines: Iterable[prediction_pb2.Deadline], lang: str) 
 
 
 def localize_eligibility(eligibility: prediction_pb2.Eligibility, lang: str) -> None:
-    for denial in eligibility.denials:
-        denial.description = _text(denial.description, lang)
-        denial.source = simplified(denial.source)
+    for rule in [*eligibility.denials, eligibility.grant]:
+        rule.description = _text(rule.description, lang)
+        rule.source = simplified(rule.source)
     for action in eligibility.actions:
         action.text = _text(action.text, lang)
+    _texts(eligibility.messages, lang)
+    _texts(eligibility.notes, lang)
+    _texts(eligibility.funding, lang)
+    eligibility.entry_open_note = _text(eligibility.entry_open_note, lang)
+    eligibility.applications_note = _text(eligibility.applications_note, lang)
 
 
 def localize(result: records_pb2.Result, lang: str, note: str = "") -> records_pb2.Result:
@@ -67,8 +93,14 @@ def localize(result: records_pb2.Result, lang: str, note: str = "") -> records_p
         for element in result.assessment.elements:
             for finding in element.findings:
                 _finding(finding, lang)
+    if result.HasField("evidence_basis"):
+        result.evidence_basis.message = _text(result.evidence_basis.message, lang)
     if result.HasField("prediction"):
         prediction = result.prediction
+        _texts(prediction.review_reasons, lang)
+        for item in prediction.compensation:
+            item.note = _text(item.note, lang)
+            item.source = simplified(item.source)
         for hit in prediction.hits:
             hit.description = _text(hit.description, lang)
             hit.source = simplified(hit.source)
@@ -77,5 +109,6 @@ def localize(result: records_pb2.Result, lang: str, note: str = "") -> records_p
             action.text = _text(action.text, lang)
         if prediction.HasField("freight"):
             prediction.freight.note = _text(prediction.freight.note, lang)
+            prediction.freight.burden_of_proof = _text(prediction.freight.burden_of_proof, lang)
             prediction.freight.source = simplified(prediction.freight.source)
     return result

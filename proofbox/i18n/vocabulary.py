@@ -38,6 +38,8 @@ VOCABULARY = (
     N_("buyer"),
     N_("platform"),
     N_("split"),
+    N_("not applicable"),
+    N_("undetermined"),
     # deadline names (the packs' deadline effects)
     N_("after_sales_end"),
     N_("arrival_claim_end"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from proofbox.cli.main import main
 from proofbox.v1 import records_pb2, service_pb2
 from tests.conftest import SyntheticVideo
 
-from .helpers import VIDEO, Client, ServerProcess, case_dict, case_message
+from .helpers import VIDEO, Client, ServerProcess, case_dict, case_message, create_key
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -116,7 +117,11 @@ def test_cli_lang_flag_and_environment(
 ) -> None:
     case = tmp_path / "case.json"
     case.write_text(json.dumps(case_dict("lang-cli")))
-    connection = ["--server", server.address, "--api-key", server.key]
+    # a tenant of its own: the sample case of test_cli.py uses the same (deterministic) video bytes
+    admin = server.client()
+    key = create_key(admin, "t-lang-" + uuid.uuid4().hex[:12])
+    admin.close()
+    connection = ["--server", server.address, "--api-key", key]
     assert (
         main(["assess", "--case", str(case), "--video", str(video.path), "--lang", "zh-CN", *connection]) == 0
     )
