@@ -6,7 +6,8 @@ over the data, so every spelling the canonical proto JSON mapping allows is acce
 
 * field names in lowerCamelCase (``caseId``, what grpcurl and other languages' printers write) or
   as in the .proto file (``case_id``);
-* enum values by name (``PLATFORM_TMALL``) or number.
+* enum values by name (``PLATFORM_TMALL``) or number, or by the platforms' Chinese words for them
+  (``平台介入中``, ``退货退款``, ``天猫``; :mod:`proofbox.i18n.aliases`).
 
 The pass also keeps accepting what proofbox's own files were written with before (case JSON from
 ``proofbox sample``, archives, stored cases), so nothing written earlier becomes unreadable:
@@ -36,6 +37,9 @@ from typing import Any, TypeVar
 from google.protobuf import json_format
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
+
+from proofbox.i18n import simplified
+from proofbox.i18n.aliases import ALIASES as CHINESE_ALIASES
 
 __all__ = ["JsonFormError", "canonical_json", "enum_prefix", "parse", "parse_text", "short_enum", "to_dict"]
 
@@ -78,9 +82,12 @@ def short_enum(enum: Any, number: int) -> str | None:
 
 @functools.cache
 def _enum_aliases(enum: Any) -> dict[str, str]:
-    """Short spellings (any case) -> the value's canonical name."""
+    """Short spellings (any case) and the platforms' Chinese words -> the value's canonical name."""
     prefix = enum_prefix(enum)
-    return {v.name.removeprefix(prefix).lower(): v.name for v in enum.values if v.number != 0}
+    aliases = {v.name.removeprefix(prefix).lower(): v.name for v in enum.values if v.number != 0}
+    for word, short in CHINESE_ALIASES.get(enum.full_name, {}).items():
+        aliases[word] = prefix + short
+    return aliases
 
 
 def _join(path: str, name: str) -> str:
@@ -97,7 +104,7 @@ def _enum_value(fd: Any, value: Any, path: str) -> Any:
         raise JsonFormError(f"expected a {enum.name} name as a string, got {value!r}", path)
     if value in enum.values_by_name:
         return value
-    alias = _enum_aliases(enum).get(value.lower())
+    alias = _enum_aliases(enum).get(value.lower()) or _enum_aliases(enum).get(simplified(value.strip()))
     if alias is None:
         known = sorted(_enum_aliases(enum))
         hint = difflib.get_close_matches(value.lower(), known, n=1)

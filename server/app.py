@@ -118,7 +118,7 @@ class ProofboxServer:
                 ("grpc.keepalive_timeout_ms", 20_000),
             ]
         self.server = server = grpc.aio.server(
-            interceptors=[EdgeInterceptor(auth, self.metrics, verify)],  # type: ignore[arg-type]
+            interceptors=[EdgeInterceptor(auth, self.metrics, verify, cfg.language)],  # type: ignore[arg-type]
             options=options,
         )
         service_pb2_grpc.add_ProofboxServiceServicer_to_server(

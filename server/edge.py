@@ -25,6 +25,8 @@ from google.protobuf import any_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
 from evidence.errors import InvalidInput, ProofboxError, ResourceExhausted
+from proofbox.i18n import negotiate
+from proofbox.i18n.errors import localized_error
 
 from .auth import Authenticator, Principal, key_from_metadata, require_role
 from .errors import status_for
@@ -90,13 +92,14 @@ class Call:
     started: float = field(default_factory=time.perf_counter)
     traceparent: str = ""
     series: RpcSeries | None = None
+    language: str = ""  # what the request asked for (its language field, else accept-language)
 
     @property
     def short_method(self) -> str:
         return self.method.rsplit("/", 1)[-1]
 
 
-def _details(call: Call, error: ProofboxError, code: grpc.StatusCode) -> bytes:
+def _details(call: Call, error: ProofboxError, code: grpc.StatusCode, default_language: str = "en") -> bytes:
     info = error_details_pb2.ErrorInfo(
         reason=error.code, domain=ERROR_DOMAIN, metadata={"request_id": call.request_id}
     )
@@ -109,6 +112,13 @@ def _details(call: Call, error: ProofboxError, code: grpc.StatusCode) -> bytes:
         info.metadata["field"] = error.field
         violation = error_details_pb2.BadRequest.FieldViolation(field=error.field, description=error.message)
         details.append(error_details_pb2.BadRequest(field_violations=[violation]))
+    lang, _note = negotiate(call.language, default_language)
+    field_name = error.field if isinstance(error, InvalidInput) else ""
+    details.append(
+        error_details_pb2.LocalizedMessage(
+            locale=lang, message=localized_error(error.code, error.message, field_name, lang)
+        )
+    )
     packed = []
     for detail in details:
         holder = any_pb2.Any()
@@ -121,8 +131,13 @@ def _details(call: Call, error: ProofboxError, code: grpc.StatusCode) -> bytes:
 
 class EdgeInterceptor(grpc.aio.ServerInterceptor):
     def __init__(
-        self, auth: Authenticator, metrics: Metrics, auth_call: Callable[[str | None], Awaitable[Principal]]
+        self,
+        auth: Authenticator,
+        metrics: Metrics,
+        auth_call: Callable[[str | None], Awaitable[Principal]],
+        language: str = "en",
     ) -> None:
+        self.language = language  # the server's default language for error texts
         self.auth = auth
         self.metrics = metrics
         self._auth_call = auth_call
@@ -139,6 +154,7 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         metadata = {k: v for k, v in (handler_call_details.invocation_metadata or ()) if isinstance(v, str)}
         call = Call(method, new_request_id(metadata.get("x-request-id")), "")
         call.traceparent = valid_traceparent(metadata.get("traceparent"))
+        call.language = metadata.get("accept-language", "")
         try:
             call.principal = await self._authenticate(method, metadata)
         except ProofboxError as exc:
@@ -173,6 +189,7 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
 
             async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
                 series.received.inc()
+                call.language = getattr(request, "language", "") or call.language
                 return await self._unary(call, context, lambda: inner_uu(request, context))
 
             return grpc.unary_unary_rpc_method_handler(
@@ -291,7 +308,7 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         trailing: list[tuple[str, str | bytes]] = [
             ("x-request-id", call.request_id),
             ("proofbox-error-code", error.code),
-            ("grpc-status-details-bin", _details(call, error, call.code)),
+            ("grpc-status-details-bin", _details(call, error, call.code, self.language)),
         ]
         if isinstance(error, InvalidInput) and error.field:
             trailing.append(("proofbox-error-field", error.field))

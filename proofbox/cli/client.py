@@ -72,17 +72,20 @@ class ServerError(Exception):
     error_code: str = ""
     field: str = ""
     request_id: str = ""
+    localized: str = ""  # google.rpc.LocalizedMessage in the language the CLI asked for
 
     @classmethod
     def from_rpc(cls, error: grpc.RpcError) -> ServerError:
         call: Any = error
-        trailers = {k: v for k, v in (call.trailing_metadata() or ()) if isinstance(v, str)}
+        metadata = tuple(call.trailing_metadata() or ())
+        trailers = {k: v for k, v in metadata if isinstance(v, str)}
         return cls(
             code=call.code().name,
             message=call.details() or "",
             error_code=trailers.get("proofbox-error-code", ""),
             field=trailers.get("proofbox-error-field", ""),
             request_id=trailers.get("x-request-id", ""),
+            localized=_localized(metadata),
         )
 
     def to_json(self) -> dict[str, str]:
@@ -102,7 +105,26 @@ class ServerError(Exception):
         hint = ""
         if self.code == "UNAVAILABLE":
             hint = " (is `proofbox serve` running, and is --server right?)"
-        return f"{self.code}: {self.message}{hint}" + (f" [{tail}]" if tail else "")
+        return f"{self.code}: {self.localized or self.message}{hint}" + (f" [{tail}]" if tail else "")
+
+
+def _localized(metadata: tuple[tuple[str, Any], ...]) -> str:
+    """The LocalizedMessage detail of a status, when it is not English (that is the message)."""
+    try:  # googleapis-common-protos comes with grpcio-status (the server extra), not the light client
+        from google.rpc import error_details_pb2, status_pb2
+    except ImportError:
+        return ""
+    for key, value in metadata:
+        if key != "grpc-status-details-bin" or not isinstance(value, bytes):
+            continue
+        status = status_pb2.Status.FromString(value)
+        for detail in status.details:
+            if detail.Is(error_details_pb2.LocalizedMessage.DESCRIPTOR):
+                message = error_details_pb2.LocalizedMessage()
+                detail.Unpack(message)
+                if message.locale != "en":
+                    return str(message.message)
+    return ""
 
 
 def data_dir(explicit: str | None) -> Path:

@@ -326,12 +326,23 @@ class Cli:
             stored = self.conn.evidence(sha)
             if stored is not None:
                 if not self.json:
-                    self.err.print(f"{path.name}: already on the server (evidence {sha}), not uploading")
+                    self.err.print(
+                        i18n.translate(
+                            "{name}: already on the server (evidence {sha}), not uploading",
+                            {"name": path.name, "sha": sha},
+                        )
+                    )
                 return stored
             progress.reset(task, total=size, description=f"uploading {path.name}")
             response = self.conn.upload(path, case_id, KINDS[kind], sha, lambda n: progress.advance(task, n))
         if not self.json:
-            self.err.print(f"{path.name}: uploaded ({size / 1e6:.1f} MB, evidence {sha})", soft_wrap=True)
+            self.err.print(
+                i18n.translate(
+                    "{name}: uploaded ({mb:.1f} MB, evidence {sha})",
+                    {"name": path.name, "mb": size / 1e6, "sha": sha},
+                ),
+                soft_wrap=True,
+            )
         return response.evidence
 
     def wait_with_progress(self, method: Any, request: Any, operation_id: str) -> Any:
@@ -549,7 +560,11 @@ def cmd_show(cli: Cli) -> int:
             drawn = contact_sheet(response.result, args.sheet)
         except ValueError as exc:
             raise CliError(str(exc)) from None
-        cli.err.print(f"contact sheet with {drawn} key frames written to {args.sheet}")
+        cli.err.print(
+            i18n.translate(
+                "contact sheet with {n} key frames written to {path}", {"n": drawn, "path": str(args.sheet)}
+            )
+        )
         for frame in response.result.assessment.keyframes:
             frame.ClearField("jpeg")
     cli.emit(response, lambda: render.render_result(cli.out, response.result))
@@ -654,13 +669,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             _json_error(err, exc)
             return 1
         detail = f"{exc}" + (f"\n  field: {exc.field}" if exc.field else "")
-        err.print(Text.assemble(("error ", "bold red"), detail), soft_wrap=True, highlight=False)
+        err.print(
+            Text.assemble((i18n.gettext("error", cli.language) + " ", "bold red"), detail),
+            soft_wrap=True,
+            highlight=False,
+        )
         return 1
     except CliError as exc:
         if cli.json:
             _json_error(err, exc)
             return 2
-        err.print(Text.assemble(("error ", "bold red"), str(exc)), soft_wrap=True, highlight=False)
+        err.print(
+            Text.assemble((i18n.gettext("error", cli.language) + " ", "bold red"), str(exc)),
+            soft_wrap=True,
+            highlight=False,
+        )
         return 2
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 
 from proofbox.cli.main import main
@@ -142,3 +143,32 @@ def test_cli_lang_flag_and_environment(
     monkeypatch.setenv("LC_ALL", "C.UTF-8")  # LC_ALL wins over LANG, as POSIX says
     assert main(["show", result_id, *connection]) == 0
     assert "Unboxing video" in capsys.readouterr().out
+
+
+def test_errors_carry_a_localized_message(tenant: Client) -> None:
+    from google.rpc import error_details_pb2, status_pb2
+
+    request = service_pb2.GetResultRequest(result_id="res_0123456789abcdef0123456789abcdef", language="zh-CN")
+    with pytest.raises(grpc.RpcError) as info:
+        tenant("GetResult", request)
+    error: Any = info.value
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert "no result" in (error.details() or "")  # the status message itself stays as raised
+    raw = dict(error.trailing_metadata())["grpc-status-details-bin"]
+    localized = []
+    for detail in status_pb2.Status.FromString(raw).details:
+        if detail.Is(error_details_pb2.LocalizedMessage.DESCRIPTOR):
+            message = error_details_pb2.LocalizedMessage()
+            detail.Unpack(message)
+            localized.append(message)
+    assert [m.locale for m in localized] == ["zh-CN"]
+    assert localized[0].message.startswith("找不到请求中指定的对象。 详情：no result")
+    # the accept-language metadata chooses for a request without a language field
+    with pytest.raises(grpc.RpcError) as info:
+        tenant.svc.GetCase(
+            service_pb2.GetCaseRequest(case_id="bad id!"),
+            metadata=(*tenant.metadata, ("accept-language", "zh-CN")),
+            timeout=30,
+        )
+    raw = dict(info.value.trailing_metadata())["grpc-status-details-bin"]  # type: ignore[attr-defined]
+    assert "找不到请求中指定的对象" in raw.decode("utf-8", "replace")
