@@ -80,6 +80,21 @@ COMPOSED = tuple(
         ),
         F_("composed", "{rule}: the entry is open until {until:datetime}; {left} application(s) left"),
         F_("composed", "{rule}: the entry is open until {until:datetime}; no limit on applications"),
+        F_(
+            "composed",
+            "{rule}: the after-sales period ended at {ended:datetime} and the entry has not been re-opened; "
+            "only the merchant can open it again",
+        ),
+        F_(
+            "composed",
+            "{rule}: the after-sales period ends {days} days after the buyer confirms receipt (not yet confirmed)",
+        ),
+        F_(
+            "composed",
+            "{rule}: the buyer has made {used} after-sales application(s) within the period; at most {allowed} "
+            "are allowed ({quote})",
+        ),
+        F_("composed", "{rule}: within the after-sales period; {left} of {allowed} application(s) left"),
         # which assessment a prediction used (server.engine)
         F_("composed", "the assessment made by this request (in this result) decided the evidence verdicts"),
         F_(
