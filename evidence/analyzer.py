@@ -23,7 +23,7 @@ from .barcodes import (
     read_barcodes_in_regions,
 )
 from .config import AnalysisConfig
-from .continuity import NativeTrack, find_breaks, find_freezes
+from .continuity import NativeTrack, drop_freeze_edges, find_breaks, find_freezes
 from .elements import DecodeSummary, Evidence, judge_all
 from .model import (
     Assessment,
@@ -198,8 +198,14 @@ class VideoAnalyzer:
             spikes,
             native=list(self.native.values()),
             edit_mark=self.packets.edit_mark if self.packets is not None else None,
+            keyframes=list(self.packets.keyframe_times) if self.packets is not None else (),
         )
         freezes = find_freezes(samples, cfg, self.packets.tiny_between if self.packets is not None else None)
+        breaks = drop_freeze_edges(breaks, freezes)
+        for b in breaks:  # the frames either side of a cut, for the reviewer
+            if b.frames is not None:
+                self.reel.pin(round(b.t - b.resolution, 2), b.frames[0])
+                self.reel.pin(round(b.t, 2), b.frames[1])
         pauses: list[tuple[float, float]] = []
         if self.packets is not None:
             pauses = self.packets.gaps(cfg.pause_min_gap_s)
@@ -253,7 +259,7 @@ class VideoAnalyzer:
             "faces_estimated": float(story.faces.count),
             "faces_confidence": story.faces.confidence,
             "opening_at_s": story.opening_at if story.opening_at is not None else -1.0,
-            "cuts": float(len(breaks)),
+            "cuts": float(sum(1 for b in breaks if b.kind != "fade")),
             "freezes": float(len(freezes)),
             "pauses": float(len(pauses)),
             "barcode_reads": float(len(self.reads)),

@@ -26,11 +26,23 @@ import numpy as np
 from .config import AnalysisConfig
 from .signals import PairSignals, Sample
 
-__all__ = ["Break", "Freeze", "Jump", "NativeTrack", "find_breaks", "find_freezes", "native_breaks"]
+__all__ = [
+    "Break",
+    "Freeze",
+    "Jump",
+    "NativeTrack",
+    "drop_freeze_edges",
+    "find_breaks",
+    "find_fades",
+    "find_freezes",
+    "native_breaks",
+]
 
 DENSE_PAIR_MAX_DT = 0.35
 ALIGN_PAIR_MAX_DT = 0.15  # alignment collapse is only telling when a motion spans several pairs
 NATIVE_MAX_DT = 0.2  # consecutive native frames further apart than this are a gap, not a frame step
+REPEAT_MAX = 0.5  # a frame pair changing less than this is a repeated frame (a rate conversion), no step
+LOOK = 4  # how many frames either side of a jump its neighbours are looked for (skipping repeats)
 EditMark = Callable[[float, float], str | None]
 
 
@@ -38,8 +50,8 @@ EditMark = Callable[[float, float], str | None]
 class Break:
     """An abrupt discontinuity between two neighbouring samples."""
 
-    t: float  # time of the first frame after the discontinuity
-    kind: str  # "cut" or "splice"
+    t: float  # time of the first frame after the discontinuity (a fade: the first lit frame after it)
+    kind: str  # "cut", "splice" or "fade" (through black)
     content: float  # content change across it
     neighbours: float  # the larger change of the neighbouring pairs (native: their mean)
     border_shift: float
@@ -47,6 +59,9 @@ class Break:
     ratio: float = 0.0  # native: change over the mean change of the two frame pairs either side
     persist: float = math.nan  # native: how far the picture stays changed (1 = as far as the jump)
     evidence: tuple[str, ...] = ()  # what corroborates it, in words
+    palette: float = math.nan  # native: hue-saturation histogram distance across it (0-1)
+    # native: the frames either side (small BGR), for the reviewer's key frames
+    frames: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,9 @@ class Jump:
     neighbours: float  # mean change of the (up to) two frame pairs either side
     persist: float  # min over both directions; nan when neither side had frames to compare
     border_shift: float  # border colour, averaged over ``cut_side_s`` either side
+    palette: float = math.nan  # hue-saturation histogram distance, averaged over ``cut_side_s`` either side
+    # HSV of the frames either side, kept only when the jump persists (a cut's key frames)
+    frames: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
     @property
     def ratio(self) -> float:
@@ -93,6 +111,37 @@ def _diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(cv2.absdiff(a, b).mean())
 
 
+PALETTE_MIN_SV = 40  # below this saturation or value a pixel's hue is noise (grey, dark)
+PALETTE_MIN_SHARE = 0.05  # hues only count when at least this share of the picture has colour
+_HS_BINS = 18 * 4
+
+
+def _palette(hsv: np.ndarray) -> np.ndarray:
+    """A picture's palette: the hue-saturation histogram of its coloured pixels (18 x 4 bins, summing
+    to 1), the share of coloured pixels, and the histogram of brightness (16 bins). Hue is only
+    counted where it means something: compression noise on grey and dark pixels made a plain
+    hue-saturation histogram drift between two encodes of one cut."""
+    coloured = ((hsv[..., 1] >= PALETTE_MIN_SV) & (hsv[..., 2] >= PALETTE_MIN_SV)).astype(np.uint8)
+    n = int(coloured.sum())
+    hs = cv2.calcHist([hsv], [0, 1], coloured, [18, 4], [0, 180, 0, 256]).ravel() / max(n, 1)
+    v = cv2.calcHist([hsv], [2], None, [16], [0, 256]).ravel() / max(coloured.size, 1)
+    return np.concatenate([hs, [n / max(coloured.size, 1)], v]).astype(np.float32)
+
+
+def _palette_distance(before: Sequence[np.ndarray], after: Sequence[np.ndarray]) -> float:
+    """How far the palettes either side differ (0-1): the larger of the brightness histograms'
+    Bhattacharyya distance and, where both sides have colour, the hue-saturation histograms'."""
+    if not before or not after:
+        return math.nan
+    a = np.mean(before, axis=0).astype(np.float32)
+    b = np.mean(after, axis=0).astype(np.float32)
+    dist = float(cv2.compareHist(a[_HS_BINS + 1 :], b[_HS_BINS + 1 :], cv2.HISTCMP_BHATTACHARYYA))
+    if min(a[_HS_BINS], b[_HS_BINS]) >= PALETTE_MIN_SHARE:
+        hs = float(cv2.compareHist(a[:_HS_BINS], b[:_HS_BINS], cv2.HISTCMP_BHATTACHARYYA))
+        dist = max(dist, hs)
+    return dist
+
+
 @dataclass
 class _Pending:
     index: int
@@ -101,10 +150,13 @@ class _Pending:
     content: float
     neighbours: float
     before: np.ndarray  # HSV of the last frame before the jump
+    after: np.ndarray  # HSV of the first frame after it
     bwd: float
     fwd: float
     border_before: np.ndarray
+    palettes_before: list[np.ndarray]
     borders_after: list[np.ndarray] = field(default_factory=list)
+    palettes_after: list[np.ndarray] = field(default_factory=list)
 
 
 class NativeTrack:
@@ -120,6 +172,7 @@ class NativeTrack:
         self.times: list[float] = []
         self.content: list[float] = []  # vs the previous frame (nan for the first, or after a gap)
         self.luma: list[float] = []
+        self.luma_std: list[float] = []
         self.jumps: list[Jump] = []
         self._ring: deque[tuple[int, float, np.ndarray, np.ndarray]] = deque()  # index, t, hsv, border
         self._pending: list[_Pending] = []
@@ -144,24 +197,25 @@ class NativeTrack:
         c = math.nan if self._prev_hsv is None or gap else _diff(hsv, self._prev_hsv)
         self.times.append(t)
         self.content.append(c)
-        self.luma.append(float(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY).mean()))
+        mean, std = cv2.meanStdDev(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+        self.luma.append(float(mean[0, 0]))
+        self.luma_std.append(float(std[0, 0]))
         self._prev_hsv = hsv
         self._update_pending(t, hsv, border)
         self._ring.append((n, t, hsv, border))
         keep = self.cfg.cut_persist_window_s + 0.3
         while self._ring and self._ring[0][1] < t - keep:
             self._ring.popleft()
-        if n >= 2:
-            self._consider(n - 2)
+        if n - LOOK >= 1:
+            self._consider(n - LOOK)
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
         n = len(self.times)
-        for k in (n - 2, n - 1):
-            if k >= 1:
-                self._consider(k)
+        for k in range(max(1, n - LOOK), n):
+            self._consider(k)
         for p in self._pending:
             self._finish(p)
         self._pending = []
@@ -182,14 +236,24 @@ class NativeTrack:
         c = self.content[k]
         if math.isnan(c) or c < cfg.cut_native_min:
             return
-        neigh = [
-            self.content[j]
-            for j in (k - 2, k - 1, k + 1, k + 2)
-            if 0 <= j < len(self.content) and not math.isnan(self.content[j])
-        ]
-        if not neigh:
-            return
-        around = float(np.mean(neigh))
+        # up to two frame steps either side; repeated frames (a 20 fps take written at 25 fps) are
+        # no step and would make any change look abrupt
+        neigh: list[float] = []
+        seen = 0
+        for side in (range(k - 1, k - 1 - LOOK, -1), range(k + 1, k + 1 + LOOK)):
+            got = 0
+            for j in side:
+                if not 0 <= j < len(self.content) or math.isnan(self.content[j]):
+                    break
+                seen += 1
+                if self.content[j] >= REPEAT_MAX:
+                    neigh.append(self.content[j])
+                    got += 1
+                    if got == 2:
+                        break
+        if not seen:
+            return  # an isolated pair cannot show that its change is abrupt
+        around = float(np.mean(neigh)) if neigh else 0.0
         if c < cfg.cut_native_ratio_min * max(around, 1.0):
             return
         before = self._ring_frame(k - 1)
@@ -202,15 +266,19 @@ class NativeTrack:
         borders_before = []
         fwd = math.inf
         borders_after = []
+        palettes_before = []
+        palettes_after = []
         for _, ti, hsv, border in self._ring:
             if t - window <= ti <= t_before - gap:
                 bwd = min(bwd, _diff(after[2], hsv) / c)
             if t_before - side <= ti <= t_before:
                 borders_before.append(border)
+                palettes_before.append(_palette(hsv))
             if t + gap <= ti <= t + window:
                 fwd = min(fwd, _diff(before[2], hsv) / c)
             if t <= ti <= t + side:
                 borders_after.append(border)
+                palettes_after.append(_palette(hsv))
         self._pending.append(
             _Pending(
                 k,
@@ -219,10 +287,13 @@ class NativeTrack:
                 c,
                 around,
                 before[2],
+                after[2],
                 bwd,
                 fwd,
                 np.mean(borders_before, axis=0),
+                palettes_before,
                 borders_after,
+                palettes_after,
             )
         )
 
@@ -237,6 +308,7 @@ class NativeTrack:
                 p.fwd = min(p.fwd, _diff(p.before, hsv) / p.content)
             if t <= p.t + cfg.cut_side_s:
                 p.borders_after.append(border)
+                p.palettes_after.append(_palette(hsv))
             still.append(p)
         self._pending = still
 
@@ -248,7 +320,19 @@ class NativeTrack:
             if p.borders_after
             else 0.0
         )
-        self.jumps.append(Jump(p.t, p.t_before, p.content, p.neighbours, persist, shift))
+        keep = not math.isnan(persist) and persist >= self.cfg.cut_persist_min
+        self.jumps.append(
+            Jump(
+                p.t,
+                p.t_before,
+                p.content,
+                p.neighbours,
+                persist,
+                shift,
+                _palette_distance(p.palettes_before, p.palettes_after),
+                (p.before, p.after) if keep else None,
+            )
+        )
 
 
 def _streams(samples: Sequence[Sample]) -> dict[int, list[Sample]]:
@@ -260,15 +344,36 @@ def _streams(samples: Sequence[Sample]) -> dict[int, list[Sample]]:
     return by
 
 
+def _keyframe_pulse(track: NativeTrack, t: float, keyframes: Sequence[float], tol: float) -> float | None:
+    """The typical change at this track's *other* keyframes when ``t`` is a keyframe itself (None
+    when it is not, or fewer than two other keyframes show a change): a keyframe redraws the
+    picture at its own quality, so a hard encode jumps a little at every keyframe."""
+    if not any(abs(k - t) <= tol for k in keyframes):
+        return None
+    times = np.asarray(track.times)
+    pulses = []
+    for k in keyframes:
+        if abs(k - t) < 0.5 or not track.covers(k, k):
+            continue
+        i = int(np.argmin(np.abs(times - k)))
+        if abs(times[i] - k) <= tol and not math.isnan(track.content[i]):
+            pulses.append(track.content[i])
+    return float(np.median(pulses)) if len(pulses) >= 2 else None
+
+
 def native_breaks(
-    tracks: Sequence[NativeTrack], cfg: AnalysisConfig, edit_mark: EditMark | None = None
+    tracks: Sequence[NativeTrack],
+    cfg: AnalysisConfig,
+    edit_mark: EditMark | None = None,
+    keyframes: Sequence[float] = (),
 ) -> list[Break]:
     """Confirmed cuts on native tracks: abrupt, persistent and corroborated.
 
     A candidate jump (``cut_native_ratio_min`` times the frame pairs around it) is a cut when its
     change persists (``cut_persist_min``) and either it is abrupt enough to stand on its own
     (``cut_native_ratio``) or the packets show an edit at that frame (``edit_mark``: an inserted
-    keyframe, an isolated near-intra P-frame).
+    keyframe, an isolated near-intra P-frame). A jump standing on its abruptness alone at a regular
+    keyframe must also be well above what the video's other keyframes do (``cut_keyframe_pulse_ratio``).
     """
     out: list[Break] = []
     for track in tracks:
@@ -288,7 +393,18 @@ def native_breaks(
                 evidence.append(mark)
             elif j.ratio < cfg.cut_native_ratio:
                 continue
-            kind = "splice" if j.border_shift >= cfg.splice_background_shift else "cut"
+            else:  # abrupt on its own; on a regular keyframe it must also beat the keyframe redraw
+                pulse = _keyframe_pulse(track, j.t, keyframes, 0.5 * frame_dt)
+                if pulse is not None and j.content < cfg.cut_keyframe_pulse_ratio * pulse:
+                    continue
+            # two different takes: the palette changes at once (the border colour alone could not tell)
+            kind = "splice" if j.palette >= cfg.splice_palette_distance else "cut"
+            frames = None
+            if j.frames is not None:
+                frames = (
+                    cv2.cvtColor(j.frames[0], cv2.COLOR_HSV2BGR),
+                    cv2.cvtColor(j.frames[1], cv2.COLOR_HSV2BGR),
+                )
             out.append(
                 Break(
                     j.t,
@@ -300,9 +416,113 @@ def native_breaks(
                     ratio=j.ratio,
                     persist=j.persist,
                     evidence=tuple(evidence),
+                    palette=j.palette,
+                    frames=frames,
                 )
             )
     return out
+
+
+def _ramp(track: NativeTrack, edge: int, step: int, cfg: AnalysisConfig) -> tuple[int, str] | None:
+    """A fade's ramp next to a dark run: from the dark frame at ``edge`` walking ``step`` (-1: back
+    to where the fade out began, +1: on to where the fade in ends). Returns the first lit frame's
+    index and a description, or None when the light does not change like a fade.
+
+    A fade scales the picture towards black: the brightness changes steadily over several frames
+    (no step carries most of it) and the contrast keeps in proportion to the brightness (the
+    picture itself stays; a hand or a cap over the lens changes it).
+    """
+    times, luma, std = track.times, track.luma, track.luma_std
+    n = len(times)
+    j = edge
+    path = [edge]
+    while True:
+        k = j + step
+        if not 0 <= k < n or abs(times[k] - times[j]) > NATIVE_MAX_DT:
+            return None
+        if abs(times[k] - times[edge]) > cfg.fade_max_s:
+            return None
+        if luma[k] + 1.5 < luma[j]:  # darker again: not a steady ramp
+            return None
+        path.append(k)
+        j = k
+        if luma[k] >= cfg.fade_lit_luma:
+            break
+    if len(path) - 1 < cfg.fade_min_frames:
+        return None
+    steps = np.abs(np.diff([luma[i] for i in path]))
+    total = float(luma[path[-1]] - luma[path[0]])
+    if total <= 0 or float(steps.max()) > 0.6 * total:
+        return None  # one step carries most of it: a cut to or from black, not a fade
+    lit = path[-1]
+    cv_lit = std[lit] / max(luma[lit], 1.0)
+    ramp = [i for i in path[1:-1] if luma[i] >= 2 * cfg.fade_black_luma]
+    for i in ramp:
+        cv = std[i] / max(luma[i], 1.0)
+        if not 0.6 * cv_lit <= cv <= 1.6 * cv_lit:
+            return None
+    dur = abs(times[lit] - times[edge])
+    return lit, f"{'out' if step < 0 else 'in'} over {dur:.1f} s ({len(path) - 1} frames)"
+
+
+def find_fades(tracks: Sequence[NativeTrack], cfg: AnalysisConfig) -> list[Break]:
+    """Fades through black on native tracks (an editor's transition; kind ``"fade"``).
+
+    Near-black, flat frames with lit picture either side, reached or left by at least one steady,
+    proportional ramp (see :func:`_ramp`). ``t`` is the first lit frame after the black and
+    ``resolution`` reaches back to the last lit frame before it.
+    """
+    out: list[Break] = []
+    for track in tracks:
+        times, luma, std = track.times, track.luma, track.luma_std
+        n = len(times)
+        dark = [luma[i] <= cfg.fade_black_luma and std[i] <= cfg.fade_black_std for i in range(n)]
+        i = 0
+        while i < n:
+            if not dark[i]:
+                i += 1
+                continue
+            i0 = i
+            while i + 1 < n and dark[i + 1] and times[i + 1] - times[i] <= NATIVE_MAX_DT:
+                i += 1
+            i1 = i
+            i += 1
+            if i0 == 0 or i1 == n - 1:
+                continue  # starts or ends in black: not a transition between two pictures
+            down = _ramp(track, i0, -1, cfg)
+            up = _ramp(track, i1, +1, cfg)
+            if down is None and up is None:
+                continue
+            start = down[0] if down is not None else i0 - 1
+            end = up[0] if up is not None else i1 + 1
+            if (
+                times[i0] - times[start] > cfg.fade_max_s + 0.1
+                or times[end] - times[i1] > cfg.fade_max_s + 0.1
+            ):
+                continue
+            evidence = [f"{times[i1 + 1] - times[i0]:.1f} s of black"]
+            evidence += [f"a steady fade {r[1]}" for r in (down, up) if r is not None]
+            out.append(
+                Break(
+                    times[end],
+                    "fade",
+                    float(luma[start] + luma[end]) / 2,
+                    float(min(luma[i0 : i1 + 1])),
+                    0.0,
+                    times[end] - times[start],
+                    evidence=tuple(evidence),
+                )
+            )
+    return out
+
+
+def drop_freeze_edges(
+    breaks: Sequence[Break], freezes: Sequence[Freeze], margin: float = 0.25
+) -> list[Break]:
+    """Cuts at the very start or end of a frozen run are the freeze's own edges (the picture stops,
+    or moves on from where it stopped): the FROZEN finding reports them."""
+    edges = [t for f in freezes for t in (f.start, f.end)]
+    return [b for b in breaks if b.kind == "fade" or not any(abs(b.t - e) <= margin for e in edges)]
 
 
 def find_breaks(
@@ -311,6 +531,7 @@ def find_breaks(
     spikes: Sequence[tuple[float, float, float]] = (),
     native: Sequence[NativeTrack] = (),
     edit_mark: EditMark | None = None,
+    keyframes: Sequence[float] = (),
 ) -> list[Break]:
     """Cuts and splices.
 
@@ -322,7 +543,13 @@ def find_breaks(
     suffices, and the break is placed at its frame.
     """
     found: dict[int, Break] = {}
-    for b in native_breaks(native, cfg, edit_mark):
+    confirmed = native_breaks(native, cfg, edit_mark, keyframes)  # closes the tracks
+    fades = find_fades(native, cfg)
+
+    def in_fade(t: float) -> bool:  # hue is noise near black: a fade's frames are no cut
+        return any(f.t - f.resolution - 0.15 <= t <= f.t + 0.15 for f in fades)
+
+    for b in confirmed:
         found[round(b.t * 10)] = b
 
     def covered(a: float, b: float) -> bool:
@@ -396,7 +623,7 @@ def find_breaks(
                     else "frame alignment collapsing, with a near-intra P-frame there"
                 )
                 found[key] = Break(s.t, kind, p.content, around, p.border_shift, p.dt, evidence=(why,))
-    breaks = sorted(found.values(), key=lambda b: b.t)
+    breaks = sorted((b for b in found.values() if not in_fade(b.t)), key=lambda b: b.t)
     # the same break seen by two streams (a window and the keyframe pass) counts once
     merged: list[Break] = []
     for b in breaks:
@@ -405,7 +632,7 @@ def find_breaks(
                 merged[-1] = b
             continue
         merged.append(b)
-    return merged
+    return sorted(merged + fades, key=lambda b: b.t)
 
 
 def find_freezes(

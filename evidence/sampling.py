@@ -285,6 +285,15 @@ def pixel_windows(samples: Sequence[Sample], cfg: AnalysisConfig) -> list[Window
             dropped = p.align <= 2 * cfg.cut_align_max and p.content >= 0.2 * cfg.cut_min_score
             if spike or dropped or p.border_shift >= 0.7 * cfg.splice_background_shift:
                 out.append(Window(s.t - p.dt - 0.25, s.t + 0.25, "first-pass frames change abruptly"))
+        # a fade through black: light falling to black or rising from it between first-pass frames
+        reach = cfg.fade_max_s + 0.3
+        for a, b in itertools.pairwise(seq):
+            if b.t - a.t > 2.5:
+                continue
+            lo, hi = sorted((a.luma, b.luma))
+            if lo <= 1.5 * cfg.fade_black_luma and hi >= cfg.fade_lit_luma:
+                dark = a if a.luma <= b.luma else b
+                out.append(Window(dark.t - reach, dark.t + reach, "the picture goes dark"))
     for s in samples:
         p = s.pair
         if p is None or p.dt <= 0.35 or p.dt > 2.5:

@@ -4,12 +4,35 @@ from __future__ import annotations
 
 import math
 
+from ..continuity import Break
 from ..model import Element, ElementResult, Finding, Severity
 from .base import SOURCES, Evidence, conclude, default_rule
 
 __all__ = ["judge_completeness"]
 
 E = Element.COMPLETENESS
+
+
+def _transition(b: Break, ev: Evidence) -> Finding:
+    cfg = ev.cfg
+    start = b.t - b.resolution
+    return Finding(
+        "COMPLETENESS_TRANSITION",
+        E,
+        Severity.FAILURE,
+        f"the picture fades to black and back between {start:.1f} s and {b.t:.1f} s: an editor's transition, "
+        "so this is not one continuous take and what happened during the black is not shown"
+        f" (seen as {', '.join(b.evidence)})",
+        t_start=round(start, 2),
+        t_end=round(b.t, 2),
+        rule=(
+            f"frames darker than {cfg.fade_black_luma:g} (grey mean) and flat (deviation ≤ {cfg.fade_black_std:g}) "
+            f"between lit pictures (≥ {cfg.fade_lit_luma:g}), reached or left by a steady fade of at least "
+            f"{cfg.fade_min_frames} frames within {cfg.fade_max_s:g} s whose contrast keeps in proportion"
+        ),
+        source=SOURCES["complete"],
+        value=round(b.resolution, 2),
+    )
 
 
 def judge_completeness(ev: Evidence) -> ElementResult:
@@ -33,11 +56,16 @@ def judge_completeness(ev: Evidence) -> ElementResult:
         )
 
     for b in ev.breaks:
+        if b.kind == "fade":
+            findings.append(_transition(b, ev))
+            score *= 0.3
+            continue
         kind = "SPLICE" if b.kind == "splice" else "CUT"
         what = (
-            "two different takes are joined here (the background and light change at once)"
+            "the scene changes at once here (the colours and light of the whole picture): another take was "
+            "joined, or frames were cut out while the camera moved far"
             if b.kind == "splice"
-            else "the picture jumps here: frames were cut out or the recording was restarted"
+            else "the picture jumps here within the same scene: frames were cut out or the recording was restarted"
         )
         native = not math.isnan(b.persist)
         if native:
@@ -53,7 +81,12 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 f"or frame alignment collapsing to ≤ {cfg.cut_align_max:g} between well-aligned neighbours "
                 "with a near-intra P-frame, or a near-intra P-frame with the pixels changing more than around it"
             )
-        if b.kind == "splice":
+        if b.kind == "splice" and native:
+            rule += (
+                f"; palette (hue-saturation histogram) distance ≥ {cfg.splice_palette_distance:g} "
+                f"(averaged over {cfg.cut_side_s:g} s either side)"
+            )
+        elif b.kind == "splice":
             rule += f"; background shift ≥ {cfg.splice_background_shift:g} (averaged over {cfg.cut_side_s:g} s either side)"
         why = f"; seen as {', '.join(b.evidence)}" if b.evidence else ""
         findings.append(
@@ -106,7 +139,7 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 "COMPLETENESS_CONTINUOUS",
                 E,
                 Severity.INFO,
-                "one continuous take: no cut, splice, pause or frozen run found",
+                "one continuous take: no cut, splice, fade, pause or frozen run found",
             )
         )
 
