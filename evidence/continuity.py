@@ -240,9 +240,9 @@ class NativeTrack:
         # no step and would make any change look abrupt
         neigh: list[float] = []
         seen = 0
-        for side in (range(k - 1, k - 1 - LOOK, -1), range(k + 1, k + 1 + LOOK)):
+        for steps in (range(k - 1, k - 1 - LOOK, -1), range(k + 1, k + 1 + LOOK)):
             got = 0
-            for j in side:
+            for j in steps:
                 if not 0 <= j < len(self.content) or math.isnan(self.content[j]):
                     break
                 seen += 1

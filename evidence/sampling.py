@@ -287,12 +287,12 @@ def pixel_windows(samples: Sequence[Sample], cfg: AnalysisConfig) -> list[Window
                 out.append(Window(s.t - p.dt - 0.25, s.t + 0.25, "first-pass frames change abruptly"))
         # a fade through black: light falling to black or rising from it between first-pass frames
         reach = cfg.fade_max_s + 0.3
-        for a, b in itertools.pairwise(seq):
-            if b.t - a.t > 2.5:
+        for s0, s1 in itertools.pairwise(seq):
+            if s1.t - s0.t > 2.5:
                 continue
-            lo, hi = sorted((a.luma, b.luma))
+            lo, hi = sorted((s0.luma, s1.luma))
             if lo <= 1.5 * cfg.fade_black_luma and hi >= cfg.fade_lit_luma:
-                dark = a if a.luma <= b.luma else b
+                dark = s0 if s0.luma <= s1.luma else s1
                 out.append(Window(dark.t - reach, dark.t + reach, "the picture goes dark"))
     for s in samples:
         p = s.pair
