@@ -44,11 +44,17 @@ _MESSAGES = (
     ),
     F_(
         "COMPLETENESS_SPLICE",
-        "two different takes are joined at {t_end:time} (the background and light change at once)",
+        "the scene changes at once at {t_end:time} (the colours and light of the whole picture): another take "
+        "was joined, or frames were cut out while the camera moved far",
+    ),
+    F_(
+        "COMPLETENESS_TRANSITION",
+        "the picture fades to black and back between {t_start:time} and {t_end:time}: an editor's transition, "
+        "so this is not one continuous take",
     ),
     F_("COMPLETENESS_PAUSE", "recording paused at {t_start:time}: no frames for {value:g} s"),
     F_("COMPLETENESS_FROZEN", "the picture is frozen from {t_start:time} to {t_end:time}"),
-    F_("COMPLETENESS_CONTINUOUS", "one continuous take: no cut, splice, pause or frozen run found"),
+    F_("COMPLETENESS_CONTINUOUS", "one continuous take: no cut, splice, fade, pause or frozen run found"),
     F_(
         "COMPLETENESS_TOO_SHORT",
         "the video lasts only {value:g} s; showing the sealed parcel, its six faces, the opening and the contents takes longer",
@@ -225,7 +231,11 @@ _RULES = (
     ),
     F_(
         "COMPLETENESS_SPLICE",
-        "proofbox's splice detection: a cut with the background and light changing at once",
+        "proofbox's splice detection: a cut with the colours and light of the whole picture changing at once",
+    ),
+    F_(
+        "COMPLETENESS_TRANSITION",
+        "proofbox's fade detection: near-black frames reached or left by a steady fade of the whole picture",
     ),
     F_("COMPLETENESS_PAUSE", "proofbox default: a timestamp gap longer than the pause threshold"),
     F_("COMPLETENESS_FROZEN", "proofbox default: identical frames for longer than the freeze threshold"),
