@@ -1,0 +1,166 @@
+"""Continuity recall on domain-randomised unboxing videos (issue 10).
+
+``python -m bench.continuity_recall --group held-out --seeds 8`` renders, for the first N seeds of
+``HELD_OUT_SEEDS`` (or ``TUNING_SEEDS``), a clean video and one video per edit (a removed segment,
+a splice of a second take, a timestamp gap, a frozen run), each edit placed at a time drawn from the
+seed, runs :func:`evidence.assess.assess`, and counts an edit found when a continuity finding with
+the right code lies within ``--tolerance`` seconds (1 s) of it. It prints recall per edit (right
+code, and any continuity code), the continuity findings on the clean videos, and every miss.
+Thresholds are only ever tuned on ``TUNING_SEEDS``; report ``HELD_OUT_SEEDS``. Videos are cached
+in ``--cache`` by seed, edit and generator source hash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from evidence import CaseFacts, Element
+from evidence.assess import assess
+from evidence.media.synthetic import (
+    HELD_OUT_SEEDS,
+    TUNING_SEEDS,
+    randomised_spec,
+    render_frames,
+    write_unboxing_video,
+)
+
+from .agreement import generator_hash
+
+CONTINUITY = (
+    "COMPLETENESS_CUT",
+    "COMPLETENESS_SPLICE",
+    "COMPLETENESS_PAUSE",
+    "COMPLETENESS_FROZEN",
+    "COMPLETENESS_TRANSITION",
+)
+EXPECTED = {
+    "cut": "COMPLETENESS_CUT",
+    "splice": "COMPLETENESS_SPLICE",
+    "pause": "COMPLETENESS_PAUSE",
+    "freeze": "COMPLETENESS_FROZEN",
+}
+EDITS = ("clean", "cut", "splice", "pause", "freeze")
+
+
+def edit_overrides(seed: int, edit: str, duration: float) -> dict[str, Any]:
+    """Where and how long the edit is, drawn from the seed (inside the middle of the script)."""
+    rng = np.random.default_rng([seed, 0xED17])
+    at = round(float(rng.uniform(0.3, 0.7)) * duration, 2)
+    length = round(float(rng.uniform(1.5, 3.0)), 2)
+    if edit == "cut":
+        return {"cut": (at, at + length)}
+    if edit == "splice":
+        return {"splice_at": at}
+    if edit == "pause":
+        return {"pts_gap": (at, length)}
+    if edit == "freeze":
+        return {"freeze": (at, round(float(rng.uniform(1.2, 2.5)), 2))}
+    return {}
+
+
+def truths(script: Any, edit: str) -> list[tuple[float, float]]:
+    """(start, end) of each edit in output seconds (a cut or splice: one instant)."""
+    if edit == "cut":
+        return [(t, t) for t in script.cuts if t not in script.splices]
+    if edit == "splice":
+        return [(t, t) for t in script.splices]
+    if edit == "pause":
+        return [(a, a + g) for a, g in script.pauses]
+    if edit == "freeze":
+        return [(a, a + g) for a, g in script.freezes]
+    return []
+
+
+def run_one(seed: int, edit: str, cache: Path, gen: str) -> dict[str, Any]:
+    base = randomised_spec(seed)
+    _, plain = render_frames(base)
+    spec = replace(base, **edit_overrides(seed, edit, plain.duration_s))
+    path = cache / f"{seed}-{edit}-{gen}.mp4"
+    meta = path.with_suffix(".json")
+    if path.exists() and meta.exists():
+        truth = [tuple(x) for x in json.loads(meta.read_text())["truth"]]
+    else:
+        script = write_unboxing_video(path, spec)
+        truth = truths(script, edit)
+        meta.write_text(json.dumps({"truth": truth}))
+    a = assess(path, CaseFacts(return_tracking_number=spec.tracking_number))
+    found = [
+        (f.code, f.t_start, f.t_end)
+        for f in a.element(Element.COMPLETENESS).findings
+        if f.code in CONTINUITY and f.t_end is not None
+    ]
+    return {
+        "seed": seed,
+        "edit": edit,
+        "truth": truth,
+        "found": found,
+        "mode": a.sampling.mode if a.sampling else "",
+    }
+
+
+def matched(
+    truth: tuple[float, float], found: list[tuple[str, float | None, float]], tol: float
+) -> list[str]:
+    """Codes of the findings within ``tol`` of the edit (a span: its start and end)."""
+    a, b = truth
+    out = []
+    for code, start, end in found:
+        s = end if start is None else start
+        if a == b:  # an instant: the finding's first frame after the edit
+            if abs(end - a) <= tol:
+                out.append(code)
+        elif abs(s - a) <= tol and abs(end - b) <= tol + 0.5:
+            out.append(code)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--group", choices=("held-out", "tuning"), default="held-out")
+    ap.add_argument("--seeds", type=int, default=8)
+    ap.add_argument("--edits", default=",".join(EDITS))
+    ap.add_argument("--tolerance", type=float, default=1.0)
+    ap.add_argument("--cache", type=Path, default=Path("bench/out/continuity-cache"))
+    args = ap.parse_args(argv)
+    seeds = list((HELD_OUT_SEEDS if args.group == "held-out" else TUNING_SEEDS)[: args.seeds])
+    edits = args.edits.split(",")
+    args.cache.mkdir(parents=True, exist_ok=True)
+    gen = generator_hash()
+    results = []
+    for edit in edits:
+        for seed in seeds:
+            r = run_one(seed, edit, args.cache, gen)
+            results.append(r)
+            print(f"{edit:7s} seed {seed}: truth {r['truth']} found {r['found']} ({r['mode']})", flush=True)
+    print(f"\ncontinuity on {args.group} seeds {seeds[0]}..{seeds[-1]}, tolerance {args.tolerance:g} s")
+    for edit in edits:
+        rs = [r for r in results if r["edit"] == edit]
+        if edit == "clean":
+            bad = [r for r in rs if r["found"]]
+            print(f"  clean   {len(rs) - len(bad)}/{len(rs)} without any continuity finding")
+            continue
+        n = right = anyc = 0
+        extra = 0
+        for r in rs:
+            for t in r["truth"]:
+                n += 1
+                codes = matched(tuple(t), r["found"], args.tolerance)
+                right += EXPECTED[edit] in codes
+                anyc += bool(codes)
+            extra += max(0, len(r["found"]) - len(r["truth"]))
+        print(
+            f"  {edit:7s} right code {right}/{n} ({100 * right / max(n, 1):.0f} %), any continuity code "
+            f"{anyc}/{n}, extra findings {extra}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
