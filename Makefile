@@ -50,7 +50,7 @@ i18n-extract: $(STAMP)
 
 # New and changed ids into every language's catalog (then translate the empty msgstr entries).
 i18n-update: i18n-extract
-	$(BIN)/pybabel update -i $(POT) -d $(LOCALES) -D proofbox --no-fuzzy-matching --ignore-obsolete --no-location --width 100
+	$(BIN)/pybabel update -i $(POT) -d $(LOCALES) -D proofbox --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --width 100
 
 # The .po catalogs compiled to the .mo files the package reads at run time (committed).
 i18n-compile: $(STAMP)
