@@ -151,12 +151,14 @@ def read_story(
     if waybill_times:
         parcel = "waybill"
     else:
-        coloured = sum(
+        # whatever its colour or material: one object standing clear of the table and inside the
+        # frame for much of the video, held still several times (a parcel being turned)
+        followed = sum(
             w
             for (_, f), w in zip(feats, weights, strict=False)
-            if f.cardboard >= cfg.parcel_colour_share and 0.05 <= f.fill <= 0.9 and not f.touches_border
+            if 0.05 <= f.fill <= 0.9 and not f.touches_border
         )
-        if coloured >= cfg.parcel_object_share * duration and len(holds) >= cfg.parcel_min_holds:
+        if followed >= cfg.parcel_object_share * duration and len(holds) >= cfg.parcel_min_holds:
             parcel = "object"
 
     # the sealed parcel's own look: while its waybill is shown (a black or printed parcel is dark

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 from ..continuity import Break
 from ..model import Element, ElementResult, Finding, Severity
@@ -246,7 +247,11 @@ def judge_completeness(ev: Evidence) -> ElementResult:
             )
         )
         score *= 0.6 + 0.4 * faces.confidence
-    elif faces.held_views <= cfg.faces_fail_max_held and opening_seen:
+    elif (
+        faces.held_views <= cfg.faces_fail_max_held
+        and opening_seen
+        and _sample_spacing(ev, story.opening_at) <= cfg.faces_fail_max_spacing_s
+    ):
         findings.append(
             Finding(
                 "COMPLETENESS_FACES_MISSING",
@@ -268,6 +273,7 @@ def judge_completeness(ev: Evidence) -> ElementResult:
     else:
         inconclusive = True
         where = f"before {story.opening_at:.1f} s" if opening_seen else f"the steady stretches ({holds} s)"
+        # (a few holds counted on sparse samples, e.g. keyframes only, is no measurement of holds)
         findings.append(
             Finding(
                 "COMPLETENESS_FACES_UNCERTAIN",
@@ -334,3 +340,10 @@ def judge_completeness(ev: Evidence) -> ElementResult:
             )
         )
     return conclude(E, findings, score, inconclusive)
+
+
+def _sample_spacing(ev: Evidence, until: float | None) -> float:
+    """Median time between the samples before ``until``: how finely holds could be measured."""
+    ts = sorted(s.t for s in ev.samples if until is None or s.t <= until)
+    gaps = sorted(b - a for a, b in pairwise(ts) if b > a)
+    return gaps[len(gaps) // 2] if gaps else float("inf")
