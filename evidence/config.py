@@ -277,12 +277,6 @@ class AnalysisConfig:
     """Steady views of the object covering less of the frame than this are not face views."""
     face_max_fill: float = 0.97
     """...nor views where it covers more (the camera is pressed against it)."""
-    faces_fail_max_spacing_s: float = 0.35
-    """Holds are counted only where samples are this close (median spacing before the opening);
-    keyframe-only sampling (~1 s apart) cannot tell a short hold from a turn, so no FAIL on it."""
-    faces_fail_max_held: int = 3
-    """Missing faces are a failure only when the parcel was held still at most this many times
-    before a seen opening; between this and ``required_faces`` holds the count is uncertain."""
     contents_min_s: float = 1.0
     """The open parcel or its contents must be in view this long after the opening."""
     parcel_object_share: float = 0.3

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from itertools import pairwise
 
 from ..continuity import Break
 from ..model import Element, ElementResult, Finding, Severity
@@ -247,33 +246,12 @@ def judge_completeness(ev: Evidence) -> ElementResult:
             )
         )
         score *= 0.6 + 0.4 * faces.confidence
-    elif (
-        faces.held_views <= cfg.faces_fail_max_held
-        and opening_seen
-        and _sample_spacing(ev, story.opening_at) <= cfg.faces_fail_max_spacing_s
-    ):
-        findings.append(
-            Finding(
-                "COMPLETENESS_FACES_MISSING",
-                E,
-                Severity.FAILURE,
-                f"the parcel is held still only {faces.held_views} time(s) before it is opened at "
-                f"{story.opening_at:.1f} s, so at most {faces.held_views} of its {cfg.required_faces} faces are shown"
-                + (f" (views at {face_times} s)" if face_times else "")
-                + f"; confidence {faces.confidence:.2f}",
-                t_start=faces.times[0] if faces.times else 0.0,
-                t_end=story.opening_at,
-                rule=f"{cfg.required_faces} faces required (包裹六個面都需要出鏡); a failure when held still "
-                f"≤ {cfg.faces_fail_max_held} times before the opening",
-                source=SOURCES["complete"],
-                value=float(faces.held_views),
-            )
-        )
-        score *= max(faces.count, faces.held_views) / cfg.required_faces
     else:
         inconclusive = True
         where = f"before {story.opening_at:.1f} s" if opening_seen else f"the steady stretches ({holds} s)"
-        # (a few holds counted on sparse samples, e.g. keyframes only, is no measurement of holds)
+        # Never a FAIL: few holds or few distinct views is an absence, not proof. Faces of a plain
+        # parcel look alike, a parcel may be turned without stopping, keyframe-only sampling cannot
+        # time a hold, and hands holding the parcel can make its opening look earlier than it is.
         findings.append(
             Finding(
                 "COMPLETENESS_FACES_UNCERTAIN",
@@ -340,10 +318,3 @@ def judge_completeness(ev: Evidence) -> ElementResult:
             )
         )
     return conclude(E, findings, score, inconclusive)
-
-
-def _sample_spacing(ev: Evidence, until: float | None) -> float:
-    """Median time between the samples before ``until``: how finely holds could be measured."""
-    ts = sorted(s.t for s in ev.samples if until is None or s.t <= until)
-    gaps = sorted(b - a for a, b in pairwise(ts) if b > a)
-    return gaps[len(gaps) // 2] if gaps else float("inf")

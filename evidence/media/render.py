@@ -530,7 +530,7 @@ class LookRenderer:
         self.open_parcel = self._open_texture(faces["top"], rng)
         self.cut_top = self._cut_top(faces["top"])
         self.pyramids: dict[int, list[Image]] = {}
-        for tex in (*self.faces.values(), self.item, self.open_parcel, self.cut_top):
+        for tex in (*self.faces.values(), self.item, self.open_parcel, self.open_empty, self.cut_top):
             self._register(tex)
         # sensor noise: a random window of a larger field each frame, so no two frames are identical
         self.noise = rng.normal(0, max(spec.noise_sigma, 0.8), (self.h + 61, self.w + 67, 3)).astype(np.int16)
@@ -610,12 +610,16 @@ class LookRenderer:
                 cv2.LINE_AA,
             )
             region = (int(tw * 0.15), 5, int(tw * 0.85), mouth_h)
-        # the goods' top inside, in the interior's light
+        # the goods' top inside, in the interior's light; the parcel without them is kept for the
+        # moment they are lifted out, which starts from exactly this place, size and light
+        self.open_empty = _rgba(img.copy(), alpha.copy())
         rx0, ry0, rx1, ry1 = region
         k = min((rx1 - rx0) * 0.7 / iw, (ry1 - ry0) * 0.8 / ih)
         sw, sh = max(2, int(iw * k)), max(2, int(ih * k))
         small = cv2.resize(self.item, (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32)
         cx, cy = (rx0 + rx1) // 2, (ry0 + ry1) // 2
+        # where the goods lie, relative to the open texture's centre and size, and their light
+        self.item_inside = ((cx - W / 2) / W, (cy - H / 2) / H, sw / W, max(lit, 0.4))
         xa, ya = cx - sw // 2, cy - sh // 2
         xa, ya = max(0, xa), max(0, ya)
         sh, sw = min(sh, H - ya), min(sw, W - xa)
@@ -765,8 +769,10 @@ class LookRenderer:
             tex = self.faces[phase.detail]
             fh, fw = tex.shape[:2]
             self.place(canvas, tex, cx, cy, fw * s, fh * s, self.shade[phase.detail])
-            if phase.detail != "top":
-                self._hands(canvas, cx, cy, fw * s / 2, fh * s / 2, u)
+            # the hands take the parcel during the first face view (they come up from below the
+            # frame, no sudden arms) and hold it from then on
+            rise = (1.0 - min(1.0, 3.0 * u)) * self.h * 0.7 if phase.detail == "top" else 0.0
+            self._hands(canvas, cx, cy + rise, fw * s / 2, fh * s / 2 + rise, u)
         elif phase.name == "rotate":
             a, b = phase.detail.split("->")
             ta, tb = self.faces[a], self.faces[b]
@@ -795,6 +801,9 @@ class LookRenderer:
                 )
             self._hands(canvas, cx, cy, (wa + wb) / 2, max(ta.shape[0], tb.shape[0]) * s / 2, u)
         elif phase.name == "opening":
+            if u < 0.3:  # the holding hands let go and move out of the frame
+                drop = min(1.0, u / 0.3) * self.h * 0.7
+                self._hands(canvas, cx, cy + drop, tw * s / 2, th * s / 2 + drop, u)
             if u < 0.55:
                 cut = top.copy()
                 y = th // 2 if look.kind == "box" else int(th * 0.12)
@@ -837,20 +846,25 @@ class LookRenderer:
             if u < 0.4:
                 self.place(canvas, op, cx, cy, ow * s, oh * s)
             else:
+                # the goods are lifted out: from where they lie inside (same place, size and
+                # light, so no frame jumps), while the emptied parcel slides aside
                 k = _ease((u - 0.4) / 0.6)
                 bs = s * (1 - 0.3 * k)
                 bx = cx - self.w * 0.25 * k
-                self.place(canvas, op, bx, cy, ow * bs, oh * bs)
+                self.place(canvas, self.open_empty, bx, cy, ow * bs, oh * bs)
+                fx, fy, fw, light = self.item_inside
+                ix0, iy0, iw0 = bx + fx * ow * bs, cy + fy * oh * bs, fw * ow * bs
                 ix1, iy1, iw1 = self._item_out(cx, cy, s)
-                iw0 = self.item.shape[1] * s * 0.5
                 iw = iw0 + (iw1 - iw0) * k
-                ix = bx + (ix1 - bx) * k
+                ix, iy = ix0 + (ix1 - ix0) * k, iy0 + (iy1 - iy0) * k
                 ih = iw * self.item.shape[0] / self.item.shape[1]
-                self.place(canvas, self.item, ix, cy + (iy1 - cy) * k, iw, ih)
-                self._hands(canvas, ix, cy + (iy1 - cy) * k, iw / 2, ih / 2, u)
+                self.place(canvas, self.item, ix, iy, iw, ih, light + (1.0 - light) * k)
+                # the hands come up from below the frame to take them (no sudden arms)
+                rise = (1.0 - min(1.0, 3.0 * k)) * self.h * 0.7
+                self._hands(canvas, ix, iy + rise, iw / 2, ih / 2, u)
         elif phase.name == "zoom":
             k = _ease(u)
-            op = self.open_parcel
+            op = self.open_empty
             oh, ow = op.shape[:2]
             self.place(canvas, op, cx - self.w * (0.25 + 0.5 * k), cy, ow * s * 0.7, oh * s * 0.7)
             (ix0, iy0, iw0), (ix1, iy1, iw1) = self._item_out(cx, cy, s), self._closeup(cx, cy)
