@@ -739,6 +739,8 @@ def _encode_args(spec: UnboxingSpec, size: tuple[int, int], out: Path) -> list[s
                 "-bufsize",
                 f"{int(rate / 2)}",
             ]
+            if spec.codec == "libx264":  # true CBR (filler data), as a hardware encoder writes it
+                args += ["-x264-params", "nal-hrd=cbr"]
         else:
             args += ["-b:v", spec.bitrate, "-maxrate", f"{int(rate * 1.5)}", "-bufsize", f"{int(rate * 2)}"]
     else:
