@@ -16,6 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import zxingcpp
 
+from evidence.model import VideoFacts
+
 FFMPEG_TIMEOUT_S = 60.0
 
 _CONTROL_NAMES = [
@@ -174,3 +176,23 @@ def label_scene(
     ys, xs = np.nonzero(mask)
     box = (x + int(xs.min()), y + int(ys.min()), int(xs.max() - xs.min()), int(ys.max() - ys.min()))
     return noisy.clip(0, 255).astype(np.uint8), box
+
+
+def frames_in_memory(width: int, height: int, duration_s: float) -> VideoFacts:
+    """Facts of frames handed to the analyser directly (no file, no ffmpeg, no packets)."""
+    return VideoFacts(
+        size_bytes=0,
+        container="memory",
+        detected_type="memory",
+        duration_s=duration_s,
+        streams=(),
+        video_stream=0,
+        width=width,
+        height=height,
+        display_width=width,
+        display_height=height,
+        rotation=0,
+        codec="raw",
+        frame_rate=30.0,
+        variable_frame_rate=False,
+    )

@@ -15,12 +15,12 @@ from evidence.elements import DecodeSummary
 from evidence.elements.validity import software_traces
 from evidence.errors import InvalidInput
 from evidence.media.synthetic import UnboxingSpec, render_frames
-from evidence.model import VideoFacts
 from evidence.quality import blur_effect
 from evidence.reel import Reel
 from evidence.sampling import PacketEvidence, Window, choose_mode, merge_windows
 from evidence.scene import describe, learn_table
 from evidence.signals import PairSignals, Sample
+from tests.evidence._media_helpers import frames_in_memory
 
 CFG = AnalysisConfig()
 
@@ -185,22 +185,7 @@ def test_analyzer_runs_on_frames_in_memory() -> None:
     """The pure core judges frames handed to it: no file, no ffmpeg, no packets."""
     spec = UnboxingSpec()
     frames, script = render_frames(spec)
-    facts = VideoFacts(
-        size_bytes=0,
-        container="memory",
-        detected_type="memory",
-        duration_s=script.duration_s,
-        streams=(),
-        video_stream=0,
-        width=640,
-        height=360,
-        display_width=640,
-        display_height=360,
-        rotation=0,
-        codec="raw",
-        frame_rate=30.0,
-        variable_frame_rate=False,
-    )
+    facts = frames_in_memory(640, 360, script.duration_s)
     case = CaseFacts(return_tracking_number="SF1234567890123", claimed_problem="damaged")
     analyzer = VideoAnalyzer(facts, None, case, CFG)
     assert analyzer.mode == "dense"

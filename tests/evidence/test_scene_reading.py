@@ -19,10 +19,10 @@ from evidence import AnalysisConfig, CaseFacts, Element, Severity, Verdict
 from evidence.analyzer import VideoAnalyzer
 from evidence.assess import assess
 from evidence.media.synthetic import _barcode
-from evidence.model import VideoFacts
 from evidence.quality import stretch_contrast, subject_blur
 from evidence.signals import SignalState, is_dark, is_washed_out, measure
 from tests.conftest import corpus_entries
+from tests.evidence._media_helpers import frames_in_memory
 
 CFG = AnalysisConfig()
 
@@ -103,22 +103,7 @@ def _dim_label_frames() -> list[np.ndarray]:
 
 
 def _scan(cfg: AnalysisConfig) -> list[str]:
-    facts = VideoFacts(
-        size_bytes=0,
-        container="memory",
-        detected_type="memory",
-        duration_s=1.0,
-        streams=(),
-        video_stream=0,
-        width=1280,
-        height=720,
-        display_width=1280,
-        display_height=720,
-        rotation=0,
-        codec="raw",
-        frame_rate=30.0,
-        variable_frame_rate=False,
-    )
+    facts = frames_in_memory(1280, 720, 1.0)
     analyzer = VideoAnalyzer(facts, None, CaseFacts(return_tracking_number="SF1234567890123"), cfg)
     stream = analyzer.new_stream()
     for i, full in enumerate(_dim_label_frames()):
