@@ -739,8 +739,9 @@ def _encode_args(spec: UnboxingSpec, size: tuple[int, int], out: Path) -> list[s
                 "-bufsize",
                 f"{int(rate / 2)}",
             ]
-            if spec.codec == "libx264":  # true CBR (filler data), as a hardware encoder writes it
-                args += ["-x264-params", "nal-hrd=cbr"]
+            if spec.codec == "libx264":  # true CBR (filler data), as a hardware encoder writes it;
+                # one thread: x264's rate control under frame threads varies run to run
+                args += ["-x264-params", "nal-hrd=cbr", "-threads", "1"]
         else:
             args += ["-b:v", spec.bitrate, "-maxrate", f"{int(rate * 1.5)}", "-bufsize", f"{int(rate * 2)}"]
     else:
