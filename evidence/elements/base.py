@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from ..config import AnalysisConfig
 from ..continuity import Break, Freeze
@@ -21,7 +22,7 @@ from ..model import (
 from ..signals import Sample
 from ..views import Story
 
-__all__ = ["SOURCES", "SWAP_CLAIMS", "DecodeSummary", "Evidence", "conclude", "default_rule"]
+__all__ = ["SOURCES", "SWAP_CLAIMS", "DecodeSummary", "Evidence", "conclude", "default_rule", "text_params"]
 
 # claims that a different item came back than the one sold: shown by the wrong item itself (its
 # face, label, product code or serial number), not necessarily by a zoom
@@ -41,6 +42,29 @@ SOURCES = {
 
 def default_rule(name: str, value: object, unit: str = "") -> str:
     return f"proofbox default {name} = {value}{unit}"
+
+
+def text_params(**values: object) -> dict[str, str]:
+    """Finding parameters as language-neutral text (ISO 8601 times, plain numbers in seconds or
+    fractions, codes): what a finding's message and rule are written from in any language
+    (``proofbox.i18n.findings``). None values are left out."""
+    out: dict[str, str] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            out[name] = value.isoformat()
+        elif isinstance(value, timedelta):
+            out[name] = f"{value.total_seconds():g}"
+        elif isinstance(value, float):
+            out[name] = f"{value:g}"
+        else:
+            out[name] = str(value)
+    return out
+
+
+CLAUSES = " | "
+"""Joins clauses in a parameter (``{seen:clauses}``): each is translated on its own."""
 
 
 @dataclass(frozen=True)

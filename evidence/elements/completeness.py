@@ -6,7 +6,7 @@ import math
 
 from ..continuity import Break
 from ..model import Element, ElementResult, Finding, Severity
-from .base import SOURCES, Evidence, conclude, default_rule
+from .base import CLAUSES, SOURCES, Evidence, conclude, default_rule, text_params
 
 __all__ = ["judge_completeness"]
 
@@ -32,6 +32,14 @@ def _transition(b: Break, ev: Evidence) -> Finding:
         ),
         source=SOURCES["complete"],
         value=round(b.resolution, 2),
+        params=text_params(
+            seen=CLAUSES.join(b.evidence),
+            black_luma=cfg.fade_black_luma,
+            black_std=cfg.fade_black_std,
+            lit_luma=cfg.fade_lit_luma,
+            fade_frames=cfg.fade_min_frames,
+            fade_max_s=cfg.fade_max_s,
+        ),
     )
 
 
@@ -100,6 +108,24 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 rule=rule,
                 source=SOURCES["complete"],
                 value=round(b.content, 1),
+                params=text_params(
+                    variant="native" if native else "adaptive",
+                    change=round(b.content, 1),
+                    around=round(b.neighbours, 1),
+                    seen=CLAUSES.join(b.evidence) or None,
+                    native_min=cfg.cut_native_min,
+                    native_ratio_min=cfg.cut_native_ratio_min,
+                    persist_min=cfg.cut_persist_min,
+                    persist_window_s=cfg.cut_persist_window_s,
+                    native_ratio=cfg.cut_native_ratio,
+                    marked_min=cfg.cut_native_marked_min,
+                    min_score=cfg.cut_min_score,
+                    adaptive_ratio=cfg.cut_adaptive_ratio,
+                    align_max=cfg.cut_align_max,
+                    palette=cfg.splice_palette_distance,
+                    background=cfg.splice_background_shift,
+                    side_s=cfg.cut_side_s,
+                ),
             )
         )
         score *= 0.3
@@ -115,6 +141,7 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 rule=f"timestamp gap ≥ {cfg.pause_min_gap_s:g} s",
                 source=SOURCES["complete"],
                 value=round(gap, 2),
+                params=text_params(gap_s=round(gap, 2), min_gap_s=cfg.pause_min_gap_s),
             )
         )
         score *= 0.3
@@ -130,6 +157,9 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 rule=f"frames identical (mean difference ≤ {cfg.freeze_max_diff:g}) for ≥ {cfg.freeze_min_s:g} s",
                 source=SOURCES["complete"],
                 value=round(f.length, 2),
+                params=text_params(
+                    length_s=round(f.length, 2), max_diff=cfg.freeze_max_diff, min_s=cfg.freeze_min_s
+                ),
             )
         )
         score *= 0.4
@@ -156,6 +186,7 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 rule=default_rule("min_duration_s", cfg.min_duration_s, " s"),
                 source=SOURCES["complete"],
                 value=round(ev.duration, 2),
+                params=text_params(duration_s=round(ev.duration, 2), min_s=cfg.min_duration_s),
             )
         )
         score *= 0.3
@@ -176,6 +207,7 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 rule="a parcel is recognised by a readable waybill, or by a parcel-coloured object held "
                 f"still ≥ {cfg.parcel_min_holds} times over ≥ {cfg.parcel_object_share:.0%} of the video",
                 source=SOURCES["complete"],
+                params=text_params(min_holds=cfg.parcel_min_holds, object_share=cfg.parcel_object_share),
             )
         )
         return conclude(E, findings, score * 0.5, inconclusive=True)
@@ -194,6 +226,11 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 rule=f"an open look (dark share +{cfg.open_dark_rise:g} or colourful share "
                 f"+{cfg.open_other_rise:g} over the sealed parcel) held ≥ {cfg.opening_min_s:g} s from the start",
                 source=SOURCES["first_opening"],
+                params=text_params(
+                    dark_rise=cfg.open_dark_rise,
+                    other_rise=cfg.open_other_rise,
+                    opening_min_s=cfg.opening_min_s,
+                ),
             )
         )
         score *= 0.2
@@ -206,6 +243,7 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 "the parcel is sealed when the video starts"
                 + (" (its waybill is shown first)" if story.parcel == "waybill" else ""),
                 t_start=0.0,
+                params=text_params(variant="waybill") if story.parcel == "waybill" else {},
             )
         )
     else:
@@ -243,6 +281,14 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 f"{cfg.required_faces} holds with the parcel turned between",
                 source=SOURCES["complete"],
                 value=float(max(faces.count, min(faces.held_views, cfg.required_faces))),
+                params=text_params(
+                    variant=None if faces.count >= cfg.required_faces else "held",
+                    count=faces.count,
+                    held=faces.held_views,
+                    times=face_times,
+                    confidence=round(faces.confidence, 2),
+                    required=cfg.required_faces,
+                ),
             )
         )
         score *= 0.6 + 0.4 * faces.confidence
@@ -264,6 +310,14 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 rule=f"{cfg.required_faces} faces required",
                 source=SOURCES["complete"],
                 value=float(faces.count),
+                params=text_params(
+                    variant="before_opening" if opening_seen else "holds",
+                    required=cfg.required_faces,
+                    held=faces.held_views,
+                    count=faces.count,
+                    opening_s=story.opening_at if opening_seen else None,
+                    holds=holds,
+                ),
             )
         )
 
@@ -288,6 +342,7 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 "could not confirm where the parcel is opened (no sustained change to an open look was "
                 f"measured); a person should check the steady stretches ({holds} s)",
                 source=SOURCES["complete"],
+                params=text_params(holds=holds),
             )
         )
     if story.contents is not None:

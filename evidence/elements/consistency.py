@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from ..barcodes import is_product_code, matches_tracking, normalize_tracking_number, tracking_candidates
 from ..model import BarcodeRead, Element, ElementResult, Finding, Severity
-from .base import SOURCES, SWAP_CLAIMS, Evidence, conclude, default_rule
+from .base import SOURCES, SWAP_CLAIMS, Evidence, conclude, default_rule, text_params
 
 __all__ = ["judge_consistency"]
 
@@ -63,7 +63,14 @@ def judge_consistency(ev: Evidence) -> ElementResult:
         if waybills:
             msg += f"; the video shows {_fmt(waybills)}"
         findings.append(
-            Finding("CONSISTENCY_NO_TRACKING_NUMBER", E, Severity.WARNING, msg, source=SOURCES["on_the_spot"])
+            Finding(
+                "CONSISTENCY_NO_TRACKING_NUMBER",
+                E,
+                Severity.WARNING,
+                msg,
+                source=SOURCES["on_the_spot"],
+                params=text_params(variant="reads", reads=_fmt(waybills)) if waybills else {},
+            )
         )
     else:
         norm = normalize_tracking_number(tracking)
@@ -84,6 +91,7 @@ def judge_consistency(ev: Evidence) -> ElementResult:
                     t_start=first,
                     rule="normalised barcode/QR text equals the case's return tracking number",
                     source=SOURCES["principle"],
+                    params=text_params(number=norm, count=len(matched)),
                 )
             )
             if others:
@@ -95,6 +103,7 @@ def judge_consistency(ev: Evidence) -> ElementResult:
                         f"another label is also in view: {_fmt(others)}; check that only this return is unpacked",
                         t_start=min((r.t for r in others if r.t is not None), default=None),
                         source=SOURCES["principle"],
+                        params=text_params(reads=_fmt(others)),
                     )
                 )
                 score = 0.8
@@ -109,6 +118,7 @@ def judge_consistency(ev: Evidence) -> ElementResult:
                     t_start=min((r.t for r in others if r.t is not None), default=None),
                     rule="normalised barcode/QR text equals the case's return tracking number",
                     source=SOURCES["principle"],
+                    params=text_params(reads=_fmt(others), number=norm),
                 )
             )
         else:
@@ -128,6 +138,10 @@ def judge_consistency(ev: Evidence) -> ElementResult:
                     t_end=_label_look(ev)[1],
                     rule=default_rule("barcode_scan_interval_s", ev.cfg.barcode_scan_interval_s, " s"),
                     source=SOURCES["on_the_spot"],
+                    params=text_params(
+                        variant="look" if _label_look(ev)[0] is not None else "anywhere",
+                        scan_s=ev.cfg.barcode_scan_interval_s,
+                    ),
                 )
             )
 
@@ -151,6 +165,9 @@ def judge_consistency(ev: Evidence) -> ElementResult:
                     f"{', '.join(sorted(expected))}, as the merchant's claim of a swapped item says",
                     t_start=min((r.t for r in bad if r.t is not None), default=None),
                     source=SOURCES["principle"],
+                    params=text_params(
+                        variant="claimed", reads=_fmt(bad), expected=", ".join(sorted(expected))
+                    ),
                 )
             )
         elif bad and not good:
@@ -163,6 +180,7 @@ def judge_consistency(ev: Evidence) -> ElementResult:
                     f"the goods carry {_fmt(bad)}, not the ordered item's code(s) {', '.join(sorted(expected))}",
                     t_start=min((r.t for r in bad if r.t is not None), default=None),
                     source=SOURCES["principle"],
+                    params=text_params(reads=_fmt(bad), expected=", ".join(sorted(expected))),
                 )
             )
         elif good:
@@ -173,6 +191,7 @@ def judge_consistency(ev: Evidence) -> ElementResult:
                     Severity.INFO,
                     f"the goods carry the ordered item's code {good[0].text}",
                     t_start=good[0].t,
+                    params=text_params(code=good[0].text),
                 )
             )
 
@@ -189,6 +208,7 @@ def judge_consistency(ev: Evidence) -> ElementResult:
                         Severity.INFO,
                         f"{name} shows the return's waybill",
                         media=name,
+                        params=text_params(photo=name),
                     )
                 )
             else:
@@ -204,6 +224,7 @@ def judge_consistency(ev: Evidence) -> ElementResult:
                         f"{name} shows waybill {', '.join(cands)}, which is not the return tracking number",
                         media=name,
                         source=SOURCES["principle"],
+                        params=text_params(photo=name, numbers=", ".join(cands)),
                     )
                 )
         video_time = ev.video.creation_time if ev.video else None
@@ -219,6 +240,12 @@ def judge_consistency(ev: Evidence) -> ElementResult:
                     f"({video_time.value.isoformat()}): they may not show the same unpacking",
                     media=name,
                     rule=f"proofbox default: photos within {PHOTO_VIDEO_MAX_APART} of the video",
+                    params=text_params(
+                        photo=name,
+                        photo_time=photo_time.value,
+                        video_time=video_time.value,
+                        max_apart_s=PHOTO_VIDEO_MAX_APART,
+                    ),
                 )
             )
     return conclude(E, findings, score, inconclusive)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from ..barcodes import is_product_code, normalize_tracking_number
 from ..model import Element, ElementResult, Finding, Severity
 from ..signals import Sample, is_blurred, is_dark, is_defocused, is_washed_out
-from .base import SOURCES, SWAP_CLAIMS, Evidence, conclude
+from .base import CLAUSES, SOURCES, SWAP_CLAIMS, Evidence, conclude, text_params
 
 __all__ = ["judge_validity", "software_traces"]
 
@@ -99,6 +99,9 @@ def judge_validity(ev: Evidence) -> ElementResult:
                     rule="decodable duration ≥ 97% of the declared duration",
                     source=SOURCES["prove"],
                     value=round(dec.coverage, 3),
+                    params=text_params(
+                        decodable_s=round(dec.decodable_until, 2), declared_s=round(dec.declared_duration, 2)
+                    ),
                 )
             )
             score *= dec.coverage
@@ -113,6 +116,7 @@ def judge_validity(ev: Evidence) -> ElementResult:
                     rule=f"at most {MAX_DECODE_ERRORS} decoder error lines",
                     source=SOURCES["prove"],
                     value=float(dec.error_count),
+                    params=text_params(errors=dec.error_count, sample=sample, max_errors=MAX_DECODE_ERRORS),
                 )
             )
             score *= 0.3
@@ -127,6 +131,7 @@ def judge_validity(ev: Evidence) -> ElementResult:
                     t_start=start,
                     t_end=end,
                     value=float(errors),
+                    params=text_params(errors=errors),
                 )
             )
         if dec.error_count and dec.error_count <= MAX_DECODE_ERRORS:
@@ -137,6 +142,7 @@ def judge_validity(ev: Evidence) -> ElementResult:
                     Severity.WARNING,
                     f"the decoder reported {dec.error_count} minor error(s)",
                     value=float(dec.error_count),
+                    params=text_params(errors=dec.error_count),
                 )
             )
 
@@ -166,6 +172,7 @@ def judge_validity(ev: Evidence) -> ElementResult:
                     f"the file was written by editing software: {names}; platforms accept only the original recording",
                     rule="no encoder/software/handler tag naming a video editor",
                     source=SOURCES["first_opening"],
+                    params=text_params(editors=names),
                 )
             )
             score *= 0.2
@@ -181,6 +188,7 @@ def judge_validity(ev: Evidence) -> ElementResult:
                         f"the file was re-written by {names} (remuxed or re-encoded); not proof of editing, "
                         "but the original recording is stronger evidence",
                         rule="transcoder tags are a warning only",
+                        params=text_params(tools=names),
                     )
                 )
                 score *= 0.9
@@ -224,6 +232,14 @@ def _picture_quality(ev: Evidence, samples: Sequence[Sample]) -> tuple[list[Find
     unclear = [any(fl) for fl in zip(blurred, dark, bright, shaky, strict=False)]
     seeable = sum(wi for wi, u in zip(w, unclear, strict=False) if not u) / total
     sharp = sum(wi for wi, u, sf in zip(w, unclear, soft, strict=False) if not (u or sf)) / total
+    rule_params = text_params(
+        min_good=cfg.min_good_fraction,
+        blur_fail=cfg.subject_blur_fail,
+        dark_mean=cfg.dark_mean_max,
+        dark_high=cfg.dark_highlight_max,
+        bright_mean=cfg.bright_mean_min,
+        clipped=cfg.clipped_fraction_max,
+    )
     rule = (
         f"≥ {cfg.min_good_fraction:.0%} of the time not blurred (subject blur ≤ "
         f"{cfg.subject_blur_fail:g}), not dark (mean luma < {cfg.dark_mean_max:g} with 95th "
@@ -246,6 +262,15 @@ def _picture_quality(ev: Evidence, samples: Sequence[Sample]) -> tuple[list[Find
             rule=rule,
             source=SOURCES["prove"],
             value=round(seeable, 3),
+            params={
+                **rule_params,
+                **text_params(
+                    problems=CLAUSES.join(
+                        f"{n} {sh:.0%} of the time (longest {a:.1f}–{b:.1f} s)" for n, sh, (a, b) in parts
+                    )
+                    or "poor picture"
+                ),
+            },
         )
         return [finding], min(1.0, seeable / max(cfg.min_good_fraction, 1e-6)), False
     if sharp < cfg.min_good_fraction:
@@ -262,6 +287,9 @@ def _picture_quality(ev: Evidence, samples: Sequence[Sample]) -> tuple[list[Find
             t_end=round(b, 2),
             rule=f"subject blur ≤ {cfg.subject_blur_max:g} for ≥ {cfg.min_good_fraction:.0%} of the time",
             value=round(sharp, 3),
+            params=text_params(
+                soft=round(1.0 - sharp, 3), blur_max=cfg.subject_blur_max, min_good=cfg.min_good_fraction
+            ),
         )
         return [finding], 0.7, True
     finding = Finding(
@@ -271,6 +299,7 @@ def _picture_quality(ev: Evidence, samples: Sequence[Sample]) -> tuple[list[Find
         f"{sharp:.0%} of the video is sharp, well exposed and steady",
         rule=f"≥ {cfg.min_good_fraction:.0%} of the time",
         value=round(sharp, 3),
+        params=text_params(min_good=cfg.min_good_fraction),
     )
     return [finding], 1.0, False
 
@@ -306,6 +335,7 @@ def _swap_shown(ev: Evidence) -> Finding | None:
         t_end=first.t,
         rule="a swapped-item claim is shown by the wrong item's own code, face or serial number",
         source=SOURCES["prove"],
+        params=text_params(variant="swap", code=first.text, expected=", ".join(sorted(expected))),
     )
 
 
@@ -350,6 +380,7 @@ def _claimed_problem(ev: Evidence) -> tuple[list[Finding], float, bool]:
                         t_end=c.end,
                         rule=f"a steady, sharp view of the opened goods ≥ {cfg.closeup_min_s:g} s",
                         source=SOURCES["prove"],
+                        params=text_params(claim=claim, min_s=cfg.closeup_min_s),
                     )
                 ],
                 1.0,
@@ -374,6 +405,13 @@ def _claimed_problem(ev: Evidence) -> tuple[list[Finding], float, bool]:
                         else ""
                     ),
                     source=SOURCES["prove"],
+                    params=text_params(
+                        variant="near" if at is not None else None,
+                        claim=claim,
+                        at_s=at,
+                        min_s=cfg.closeup_min_s,
+                        tolerance_s=cfg.claimed_time_tolerance_s,
+                    ),
                 )
             ],
             0.6,
@@ -389,6 +427,7 @@ def _claimed_problem(ev: Evidence) -> tuple[list[Finding], float, bool]:
                     Severity.INFO,
                     f"the claim ({claim}) rests on the contents being shown, and they are",
                     source=SOURCES["prove"],
+                    params=text_params(claim=claim),
                 )
             ],
             1.0,
@@ -406,6 +445,7 @@ def _claimed_problem(ev: Evidence) -> tuple[list[Finding], float, bool]:
                 t_start=look_from,
                 t_end=look_to,
                 source=SOURCES["prove"],
+                params=text_params(variant="unconfirmed", claim=claim),
             )
         ],
         0.6,

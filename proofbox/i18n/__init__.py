@@ -214,6 +214,10 @@ class _Formatter(string.Formatter):
         if format_spec == "word":  # an enum value or vocabulary word: merchant_favored, PASS
             word = str(value)
             return gettext(word if word.isupper() else word.replace("_", " "), self.lang)
+        if format_spec == "clauses":  # measured clauses joined by " | " (proofbox.i18n.composed)
+            from .composed import translate_clauses
+
+            return translate_clauses(str(value), self.lang)
         if format_spec == "composed":  # already rendered (proofbox.i18n.composed)
             return str(value)
         if format_spec == "text":

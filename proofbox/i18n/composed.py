@@ -21,7 +21,7 @@ from functools import cache
 from . import fill, gettext
 from .findings import F_
 
-__all__ = ["COMPOSED", "translate_composed"]
+__all__ = ["CLAUSES", "COMPOSED", "translate_clauses", "translate_composed"]
 
 CONTEXT = "composed"
 
@@ -152,3 +152,53 @@ def translate_composed(text: str, lang: str) -> str:
         except (KeyError, IndexError, ValueError, TypeError):
             return text
     return text
+
+
+# --- clauses the analysis writes about what it measured (a finding's ``{seen:clauses}``) ----------
+
+CLAUSE_CONTEXT = "clause"
+CLAUSE_SEPARATOR = " | "  # evidence.elements.base.CLAUSES
+
+CLAUSES = tuple(
+    template
+    for _context, template in (
+        # why a cut or fade was believed (evidence.continuity, evidence.sampling)
+        F_("clause", "a single-frame jump {ratio}x the frame changes around it"),
+        F_("clause", "the picture does not come back within {seconds} s"),
+        F_("clause", "an encoder inserted a keyframe at that frame"),
+        F_("clause", "the frame is coded almost afresh ({ratio}x the packets around it)"),
+        F_("clause", "a near-intra P-frame (the encoder redrew the picture)"),
+        F_("clause", "a content change {ratio}x the pairs around it"),
+        F_("clause", "frame alignment collapsing, with a near-intra P-frame there"),
+        F_("clause", "{seconds} s of black"),
+        F_("clause", "a steady fade out over {seconds} s ({frames} frames)"),
+        F_("clause", "a steady fade in over {seconds} s ({frames} frames)"),
+        # why the picture is not clear enough to see (evidence.elements.validity)
+        F_("clause", "blurred {share} of the time (longest {start}–{end} s)"),
+        F_("clause", "too dark {share} of the time (longest {start}–{end} s)"),
+        F_("clause", "washed out {share} of the time (longest {start}–{end} s)"),
+        F_("clause", "shaking {share} of the time (longest {start}–{end} s)"),
+        F_("clause", "poor picture"),
+    )
+)
+"""English templates of the clauses a finding parameter may join with ``" | "``."""
+
+
+def translate_clauses(value: str, lang: str) -> str:
+    """Clauses joined by ``" | "``, each in ``lang`` (unchanged when no template matches), joined
+    the way the language lists them."""
+    clauses = [c.strip() for c in str(value).split(CLAUSE_SEPARATOR.strip()) if c.strip()]
+    if lang == "en":
+        return "; ".join(clauses)
+    return "；".join(_clause(clause, lang) for clause in clauses)
+
+
+def _clause(clause: str, lang: str) -> str:
+    for template in CLAUSES:
+        match = _pattern(template).match(clause)
+        if match is not None:
+            try:
+                return fill(gettext(template, lang, CLAUSE_CONTEXT), match.groupdict(), lang)
+            except (KeyError, IndexError, ValueError, TypeError):
+                return clause
+    return clause

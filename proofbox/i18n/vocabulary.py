@@ -40,6 +40,17 @@ VOCABULARY = (
     N_("split"),
     N_("not applicable"),
     N_("undetermined"),
+    # problems a merchant claims (evidence CaseFacts.claimed_problem, a finding's {claim:word})
+    N_("damaged"),
+    N_("swapped"),
+    N_("missing item"),
+    N_("wrong item"),
+    N_("quality"),
+    N_("defect"),
+    N_("not as described"),
+    N_("used"),
+    N_("stained"),
+    N_("broken"),
     # deadline names (the packs' deadline effects)
     N_("after_sales_end"),
     N_("arrival_claim_end"),

@@ -81,6 +81,8 @@ def test_every_finding_template_renders_in_both_languages() -> None:
         "signed": "2026-11-20T09:00:00+08:00",
         "submitted": "2026-11-21T10:00:00+08:00",
         "deadline": "2026-11-25T00:00:00+08:00",
+        "photo_time": "2026-11-19T10:00:00+08:00",
+        "video_time": "2026-11-21T10:00:00+08:00",
     }
     for table in (FINDINGS, RULES):
         for key, templates in table.items():
