@@ -34,6 +34,7 @@ from .logs import configure_logging, log_event
 from .metrics import Metrics
 from .service import AdminServicer, ProofboxServicer
 from .store import Store, open_store
+from .tokens import PageTokens
 
 __all__ = ["ProofboxServer", "Started", "run"]
 
@@ -131,6 +132,7 @@ class ProofboxServer:
                 cfg.score_window,
                 cfg.language,
                 upload_idle_s=cfg.upload_idle_s,
+                tokens=PageTokens(await loop.run_in_executor(self._db, store.server_secret, "page-tokens")),
             ),
             server,
         )

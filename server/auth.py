@@ -27,6 +27,7 @@ from .store import ApiKeyRecord, Store
 
 __all__ = [
     "LOCAL_TENANT",
+    "OPERATOR",
     "ROLES",
     "Authenticator",
     "Principal",
@@ -36,7 +37,10 @@ __all__ = [
     "require_role",
 ]
 
-ROLES = ("read_only", "read_write", "admin")
+ROLES = ("read_only", "read_write", "admin", "operator")
+"""Weakest first; each role may do everything the ones before it may. ``admin`` manages its own
+tenant's keys; ``operator`` manages every tenant's (see docs/api.md, "Roles")."""
+OPERATOR = "operator"
 _RANK = {role: i for i, role in enumerate(ROLES)}
 LOCAL_TENANT = "local"
 _KEY = re.compile(r"^pbx_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
@@ -156,11 +160,11 @@ class Authenticator:
 
 
 def ensure_local_key(store: Store, path: Path) -> tuple[Path, bool]:
-    """On first start (no key exists at all) create the ``local`` tenant's admin key and write it to
+    """On first start (no key exists at all) create the ``local`` tenant's operator key and write it to
     ``path`` with mode 0600. Returns the path and whether a key was created."""
     if store.count_api_keys() > 0:
         return path, False
-    record, key = mint_key(LOCAL_TENANT, "admin", "local key created on first start")
+    record, key = mint_key(LOCAL_TENANT, OPERATOR, "local key created on first start")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import copy
 import logging
 import re
 import time
@@ -29,6 +30,7 @@ from proofbox.i18n import negotiate
 from proofbox.i18n.errors import localized_error
 
 from .auth import Authenticator, Principal, key_from_metadata, require_role
+from .bounds import check_bounds, clip
 from .errors import status_for
 from .ids import new_request_id
 from .logs import REQUEST_ID, TENANT, TRACEPARENT, log_event
@@ -190,7 +192,12 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
             async def unary_unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
                 series.received.inc()
                 call.language = getattr(request, "language", "") or call.language
-                return await self._unary(call, context, lambda: inner_uu(request, context))
+
+                async def run() -> Any:
+                    check_bounds(request)
+                    return await inner_uu(request, context)
+
+                return await self._unary(call, context, run)
 
             return grpc.unary_unary_rpc_method_handler(
                 unary_unary,
@@ -201,7 +208,7 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
             inner_su = h.stream_unary
 
             async def stream_unary(requests: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-                counted = _counted(requests, series.received)
+                counted = _counted(requests, series.received, bounded=True)
                 return await self._unary(call, context, lambda: inner_su(counted, context))
 
             return grpc.stream_unary_rpc_method_handler(
@@ -216,7 +223,13 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
                 request: Any, context: grpc.aio.ServicerContext[Any, Any]
             ) -> AsyncIterator[Any]:
                 series.received.inc()
-                async for item in self._stream(call, context, lambda: inner_us(request, context)):
+
+                async def run() -> AsyncIterator[Any]:
+                    check_bounds(request)
+                    async for item in inner_us(request, context):
+                        yield item
+
+                async for item in self._stream(call, context, run):
                     yield item
 
             return grpc.unary_stream_rpc_method_handler(
@@ -230,7 +243,8 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
             requests: Any, context: grpc.aio.ServicerContext[Any, Any]
         ) -> AsyncIterator[Any]:
             # an async generator function itself: grpc.aio tells streaming handlers apart by that
-            counted = _counted(requests, series.received)
+            # ScoreCases bounds each item itself, so one oversized item does not end the stream
+            counted = _counted(requests, series.received, bounded=False)
             async for item in self._stream(call, context, lambda: inner_ss(counted, context)):
                 yield item
 
@@ -304,6 +318,11 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
                 "(the server log has the details)",
                 code="INTERNAL",
             )
+        # the last line of defence against echoing a client's megabytes into trailing metadata
+        if len(error.message) > MAX_MESSAGE or (
+            isinstance(error, InvalidInput) and len(error.field) > MAX_FIELD
+        ):
+            error = _clipped(error)
         call.error_code, call.error = error.code, error.message
         trailing: list[tuple[str, str | bytes]] = [
             ("x-request-id", call.request_id),
@@ -344,6 +363,19 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         log_event("rpc", level=level, **fields)
 
 
+MAX_MESSAGE = 1000  # characters of an error message sent back (and logged)
+MAX_FIELD = 200  # characters of a field path
+
+
+def _clipped(error: ProofboxError) -> ProofboxError:
+    """A copy of ``error`` with its message and field path cut to size (same class, code and extras)."""
+    clipped = copy.copy(error)
+    clipped.args = (clip(error.message, MAX_MESSAGE),)
+    if isinstance(clipped, InvalidInput):
+        clipped.field = clip(clipped.field, MAX_FIELD)
+    return clipped
+
+
 def _log_unexpected(call: Call, exc: BaseException) -> None:
     logging.getLogger("proofbox.server").error(
         "unexpected error", exc_info=(type(exc), exc, exc.__traceback__), extra={"method": call.short_method}
@@ -370,7 +402,11 @@ def valid_traceparent(value: str | None) -> str:
     return value
 
 
-async def _counted(requests: AsyncIterator[Any], counter: Any) -> AsyncIterator[Any]:
+async def _counted(requests: AsyncIterator[Any], counter: Any, *, bounded: bool) -> AsyncIterator[Any]:
+    """The request stream, counted; with ``bounded``, each message's strings are checked
+    (:mod:`server.bounds`)."""
     async for request in requests:
         counter.inc()
+        if bounded:
+            check_bounds(request)
         yield request

@@ -8,9 +8,8 @@ alone turns them into status codes.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import logging
+import re
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor
 from datetime import UTC, datetime
@@ -20,15 +19,16 @@ import grpc
 
 import disputes
 from evidence.config import MediaLimits
-from evidence.errors import InvalidInput, NotFound, ProofboxError
+from evidence.errors import InvalidInput, NotFound, PermissionDenied, ProofboxError
 from proofbox.i18n import DEFAULT as DEFAULT_LANGUAGE
 from proofbox.i18n import negotiate
 from proofbox.i18n.results import localize, localize_buyer, localize_deadlines, localize_eligibility
 from proofbox.jsonform import short_enum
 from proofbox.v1 import admin_pb2, admin_pb2_grpc, cases_pb2, records_pb2, service_pb2, service_pb2_grpc
 
-from .auth import ROLES, Authenticator, check_tenant_id, mint_key
+from .auth import OPERATOR, ROLES, Authenticator, Principal, check_tenant_id, mint_key
 from .blobs import BlobStore
+from .bounds import check_bounds, clip
 from .convert import (
     actor_from_proto,
     buyer_application_to_proto,
@@ -44,6 +44,7 @@ from .ids import check_case_id, check_operation_id, check_sha256
 from .logs import REQUEST_ID, log_event
 from .metrics import Metrics
 from .store import ApiKeyRecord
+from .tokens import PageTokens
 from .uploads import evidence_to_proto, receive_upload
 
 __all__ = ["AdminServicer", "ProofboxServicer"]
@@ -53,6 +54,7 @@ _ROLE_NUMBERS = {
     "read_only": admin_pb2.ROLE_READ_ONLY,
     "read_write": admin_pb2.ROLE_READ_WRITE,
     "admin": admin_pb2.ROLE_ADMIN,
+    "operator": admin_pb2.ROLE_OPERATOR,
 }
 _ROLE_NAMES = {v: k for k, v in _ROLE_NUMBERS.items()}
 
@@ -63,19 +65,14 @@ def _page_size(requested: int, default: int, maximum: int) -> int:
     return min(requested or default, maximum)
 
 
-def _decode_token(token: str, prefix: str = "") -> str:
-    """The value inside a page token this server issued (strict: anything else is INVALID_ARGUMENT)."""
-    try:
-        value = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        value = ""
-    if not value or not value.startswith(prefix):
-        raise InvalidInput("is not a token this server issued; start again without it", field="page_token")
-    return value
+_MAX_MICROS = 2**63 - 1
+_POSITION = re.compile(r"^(\d{1,19}):([0-9a-f]{64})$")
+_RESULT_ID = re.compile(r"^res_[0-9a-f]{32}$")
+_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
-def _encode_token(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+def _bad_token() -> InvalidInput:
+    return InvalidInput("is not a page token this server issued; start again without it", field="page_token")
 
 
 def language_for(request: Any, context: Context | None, default: str) -> tuple[str, str]:
@@ -107,8 +104,8 @@ def problem_for(error: BaseException, request_id: str) -> records_pb2.Problem:
         return records_pb2.Problem(
             status=status_for(error).name,
             reason=error.code,
-            message=error.message,
-            field=getattr(error, "field", "") or "",
+            message=clip(error.message, 1000),
+            field=clip(getattr(error, "field", "") or "", 200),
             request_id=request_id,
         )
     logging.getLogger("proofbox.server").error(
@@ -133,6 +130,7 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
         score_window: int,
         language: str = DEFAULT_LANGUAGE,
         upload_idle_s: float = 60.0,
+        tokens: PageTokens | None = None,
     ) -> None:
         self.language = language
         self.engine = engine
@@ -142,6 +140,7 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
         self.metrics = metrics
         self.score_window = score_window
         self.upload_idle_s = upload_idle_s
+        self.tokens = tokens or PageTokens()
 
     # --- evidence ------------------------------------------------------------------------------
 
@@ -176,18 +175,21 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
     ) -> service_pb2.ListEvidenceResponse:
         check_case_id(request.case_id)
         size = _page_size(request.page_size, 100, 1000)
+        scope = ("ListEvidence", current_principal().tenant_id, request.case_id)
         after = None
         if request.page_token:
-            micros_text, _, sha = _decode_token(request.page_token).partition(":")
-            if not micros_text.isdigit():
-                raise InvalidInput(
-                    "is not a token this server issued; start again without it", field="page_token"
-                )
-            after = (int(micros_text), sha)
+            match = _POSITION.match(self.tokens.read(request.page_token, scope))
+            if match is None or int(match.group(1)) > _MAX_MICROS:
+                raise _bad_token()
+            after = (int(match.group(1)), match.group(2))
         records, position = await self.engine.db(
             self.engine.store.list_evidence, current_principal().tenant_id, request.case_id, size, after
         )
-        token = _encode_token(f"{position[0]}:{position[1]}") if position and len(records) == size else ""
+        token = (
+            self.tokens.issue(scope, f"{position[0]}:{position[1]}")
+            if position and len(records) == size
+            else ""
+        )
         return service_pb2.ListEvidenceResponse(
             evidence=[evidence_to_proto(r) for r in records], next_page_token=token
         )
@@ -285,7 +287,12 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
         if request.case_id:
             check_case_id(request.case_id)
         size = _page_size(request.page_size, 50, 500)
-        before = _decode_token(request.page_token, "res_") if request.page_token else None
+        scope = ("ListResults", current_principal().tenant_id, request.case_id)
+        before = None
+        if request.page_token:
+            before = self.tokens.read(request.page_token, scope)
+            if not _RESULT_ID.match(before):
+                raise _bad_token()
         records = await self.engine.db(
             self.engine.store.list_results,
             current_principal().tenant_id,
@@ -295,7 +302,7 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
         )
         lang, note = language_for(request, context, self.language)
         results = [localize(records_pb2.Result.FromString(r.payload), lang, note) for r in records]
-        token = _encode_token(records[-1].result_id) if len(records) == size else ""
+        token = self.tokens.issue(scope, records[-1].result_id) if len(records) == size else ""
         return service_pb2.ListResultsResponse(results=results, next_page_token=token)
 
     async def GetProgress(
@@ -398,6 +405,7 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
         principal = current_principal()
         response = service_pb2.ScoreCasesResponse(ref=request.ref, index=index)
         try:
+            check_bounds(request)  # here, not at the edge: one oversized item is that item's problem
             evidence_ids = list(request.evidence_ids)
             result = await self.engine.score(
                 principal,
@@ -477,31 +485,69 @@ class AdminServicer(admin_pb2_grpc.AdminServiceServicer):
             key.revoked_at.FromDatetime(record.revoked_at)
         return key
 
+    @staticmethod
+    def _tenant(principal: Principal, requested: str, what: str) -> str:
+        """The tenant an admin call acts on: the named one (an operator: any; an admin: its own
+        only, else PERMISSION_DENIED), or the caller's own when none is named."""
+        tenant = check_tenant_id(requested) if requested else principal.tenant_id
+        if principal.role != OPERATOR and tenant != principal.tenant_id:
+            raise PermissionDenied(
+                f"this API key ({principal.key_id}) administers tenant {principal.tenant_id!r} only and "
+                f"cannot {what} of another tenant; ask the deployment's operator (an operator key)"
+            )
+        return tenant
+
     async def CreateApiKey(
         self, request: admin_pb2.CreateApiKeyRequest, context: Context
     ) -> admin_pb2.CreateApiKeyResponse:
+        principal = current_principal()
         role = _ROLE_NAMES.get(request.role)
         if role is None:
             raise InvalidInput(
                 f"must be one of {', '.join('ROLE_' + r.upper() for r in ROLES)}", field="role"
             )
-        record, secret = mint_key(check_tenant_id(request.tenant_id), role, request.description)
+        tenant = self._tenant(principal, request.tenant_id, "create keys")
+        if role == OPERATOR and (principal.role != OPERATOR or tenant != principal.tenant_id):
+            raise PermissionDenied(
+                "operator keys are created only by an operator, in the operator's own tenant "
+                f"({principal.tenant_id!r} for this key)"
+                if principal.role == OPERATOR
+                else f"this API key ({principal.key_id}) is admin and cannot create operator keys"
+            )
+        record, secret = mint_key(tenant, role, request.description)
         await self.engine.db(self.engine.store.add_api_key, record)
-        log_event("api key created", new_key_id=record.key_id, for_tenant=record.tenant_id, role=role)
+        log_event(
+            "api key created",
+            new_key_id=record.key_id,
+            for_tenant=record.tenant_id,
+            role=role,
+            by_key_id=principal.key_id,
+        )
         return admin_pb2.CreateApiKeyResponse(key=self._key(record), secret=secret)
 
     async def RevokeApiKey(
         self, request: admin_pb2.RevokeApiKeyRequest, context: Context
     ) -> admin_pb2.RevokeApiKeyResponse:
+        principal = current_principal()
+        if not _KEY_ID.match(request.key_id):
+            raise InvalidInput("is not a key id (16 lower-case hex digits)", field="key_id")
+        found = await self.engine.db(self.engine.store.get_api_key, request.key_id)
+        if found is None or (principal.role != OPERATOR and found.tenant_id != principal.tenant_id):
+            raise NotFound(f"no API key {request.key_id!r} in this tenant")  # another tenant's: not told
+        if found.role == OPERATOR and principal.role != OPERATOR:
+            raise PermissionDenied(
+                f"this API key ({principal.key_id}) is admin and cannot revoke an operator key; ask an operator"
+            )
         record = await self.engine.db(self.engine.store.revoke_api_key, request.key_id, datetime.now(UTC))
         if record is None:
-            raise NotFound(f"no API key {request.key_id!r}")
+            raise NotFound(f"no API key {request.key_id!r} in this tenant")
         self.auth.forget(record.key_id)
-        log_event("api key revoked", revoked_key_id=record.key_id)
+        log_event("api key revoked", revoked_key_id=record.key_id, by_key_id=principal.key_id)
         return admin_pb2.RevokeApiKeyResponse(key=self._key(record))
 
     async def ListApiKeys(
         self, request: admin_pb2.ListApiKeysRequest, context: Context
     ) -> admin_pb2.ListApiKeysResponse:
-        records = await self.engine.db(self.engine.store.list_api_keys, check_tenant_id(request.tenant_id))
+        tenant = self._tenant(current_principal(), request.tenant_id, "list the keys")
+        records = await self.engine.db(self.engine.store.list_api_keys, tenant)
         return admin_pb2.ListApiKeysResponse(keys=[self._key(r) for r in records])

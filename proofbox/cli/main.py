@@ -46,6 +46,7 @@ ROLES = {
     "read-only": admin_pb2.ROLE_READ_ONLY,
     "read-write": admin_pb2.ROLE_READ_WRITE,
     "admin": admin_pb2.ROLE_ADMIN,
+    "operator": admin_pb2.ROLE_OPERATOR,
 }
 KINDS = {"video": evidence_pb2.EVIDENCE_KIND_VIDEO, "photo": evidence_pb2.EVIDENCE_KIND_PHOTO}
 VIDEO_SUFFIXES = {

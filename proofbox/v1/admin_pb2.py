@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17proofbox/v1/admin.proto\x12\x0bproofbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc1\x01\n\x06\x41piKey\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x1f\n\x04role\x18\x03 \x01(\x0e\x32\x11.proofbox.v1.Role\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrevoked_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"^\n\x13\x43reateApiKeyRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x1f\n\x04role\x18\x02 \x01(\x0e\x32\x11.proofbox.v1.Role\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\"H\n\x14\x43reateApiKeyResponse\x12 \n\x03key\x18\x01 \x01(\x0b\x32\x13.proofbox.v1.ApiKey\x12\x0e\n\x06secret\x18\x02 \x01(\t\"%\n\x13RevokeApiKeyRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\"8\n\x14RevokeApiKeyResponse\x12 \n\x03key\x18\x01 \x01(\x0b\x32\x13.proofbox.v1.ApiKey\"\'\n\x12ListApiKeysRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"8\n\x13ListApiKeysResponse\x12!\n\x04keys\x18\x01 \x03(\x0b\x32\x13.proofbox.v1.ApiKey*U\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x12\n\x0eROLE_READ_ONLY\x10\x01\x12\x13\n\x0fROLE_READ_WRITE\x10\x02\x12\x0e\n\nROLE_ADMIN\x10\x03\x32\x8a\x02\n\x0c\x41\x64minService\x12S\n\x0c\x43reateApiKey\x12 .proofbox.v1.CreateApiKeyRequest\x1a!.proofbox.v1.CreateApiKeyResponse\x12S\n\x0cRevokeApiKey\x12 .proofbox.v1.RevokeApiKeyRequest\x1a!.proofbox.v1.RevokeApiKeyResponse\x12P\n\x0bListApiKeys\x12\x1f.proofbox.v1.ListApiKeysRequest\x1a .proofbox.v1.ListApiKeysResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17proofbox/v1/admin.proto\x12\x0bproofbox.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc1\x01\n\x06\x41piKey\x12\x0e\n\x06key_id\x18\x01 \x01(\t\x12\x11\n\ttenant_id\x18\x02 \x01(\t\x12\x1f\n\x04role\x18\x03 \x01(\x0e\x32\x11.proofbox.v1.Role\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12.\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nrevoked_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"^\n\x13\x43reateApiKeyRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\x12\x1f\n\x04role\x18\x02 \x01(\x0e\x32\x11.proofbox.v1.Role\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\"H\n\x14\x43reateApiKeyResponse\x12 \n\x03key\x18\x01 \x01(\x0b\x32\x13.proofbox.v1.ApiKey\x12\x0e\n\x06secret\x18\x02 \x01(\t\"%\n\x13RevokeApiKeyRequest\x12\x0e\n\x06key_id\x18\x01 \x01(\t\"8\n\x14RevokeApiKeyResponse\x12 \n\x03key\x18\x01 \x01(\x0b\x32\x13.proofbox.v1.ApiKey\"\'\n\x12ListApiKeysRequest\x12\x11\n\ttenant_id\x18\x01 \x01(\t\"8\n\x13ListApiKeysResponse\x12!\n\x04keys\x18\x01 \x03(\x0b\x32\x13.proofbox.v1.ApiKey*h\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x12\n\x0eROLE_READ_ONLY\x10\x01\x12\x13\n\x0fROLE_READ_WRITE\x10\x02\x12\x0e\n\nROLE_ADMIN\x10\x03\x12\x11\n\rROLE_OPERATOR\x10\x04\x32\x8a\x02\n\x0c\x41\x64minService\x12S\n\x0c\x43reateApiKey\x12 .proofbox.v1.CreateApiKeyRequest\x1a!.proofbox.v1.CreateApiKeyResponse\x12S\n\x0cRevokeApiKey\x12 .proofbox.v1.RevokeApiKeyRequest\x1a!.proofbox.v1.RevokeApiKeyResponse\x12P\n\x0bListApiKeys\x12\x1f.proofbox.v1.ListApiKeysRequest\x1a .proofbox.v1.ListApiKeysResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,7 +33,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'proofbox.v1.admin_pb2', _gl
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ROLE']._serialized_start=635
-  _globals['_ROLE']._serialized_end=720
+  _globals['_ROLE']._serialized_end=739
   _globals['_APIKEY']._serialized_start=74
   _globals['_APIKEY']._serialized_end=267
   _globals['_CREATEAPIKEYREQUEST']._serialized_start=269
@@ -48,6 +48,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTAPIKEYSREQUEST']._serialized_end=575
   _globals['_LISTAPIKEYSRESPONSE']._serialized_start=577
   _globals['_LISTAPIKEYSRESPONSE']._serialized_end=633
-  _globals['_ADMINSERVICE']._serialized_start=723
-  _globals['_ADMINSERVICE']._serialized_end=989
+  _globals['_ADMINSERVICE']._serialized_start=742
+  _globals['_ADMINSERVICE']._serialized_end=1008
 # @@protoc_insertion_point(module_scope)

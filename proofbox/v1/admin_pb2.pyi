@@ -33,7 +33,14 @@ class _RoleEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Role.ValueType],
     ROLE_READ_WRITE: _Role.ValueType  # 2
     """Everything READ_ONLY may, plus upload, store cases and compute results."""
     ROLE_ADMIN: _Role.ValueType  # 3
-    """Everything READ_WRITE may, plus manage API keys of every tenant."""
+    """The tenant's administrator: everything READ_WRITE may, plus create, list and revoke the API
+    keys of its own tenant (never another tenant's, never an OPERATOR key).
+    """
+    ROLE_OPERATOR: _Role.ValueType  # 4
+    """The operator of the deployment: everything ADMIN may in its own tenant, plus manage the keys
+    of every tenant (create tenants with their first key, list and revoke their keys). OPERATOR
+    keys are created only in the operator's own tenant; the key written on first start is one.
+    """
 
 class Role(_Role, metaclass=_RoleEnumTypeWrapper):
     """What a key may do."""
@@ -45,7 +52,14 @@ ROLE_READ_ONLY: Role.ValueType  # 1
 ROLE_READ_WRITE: Role.ValueType  # 2
 """Everything READ_ONLY may, plus upload, store cases and compute results."""
 ROLE_ADMIN: Role.ValueType  # 3
-"""Everything READ_WRITE may, plus manage API keys of every tenant."""
+"""The tenant's administrator: everything READ_WRITE may, plus create, list and revoke the API
+keys of its own tenant (never another tenant's, never an OPERATOR key).
+"""
+ROLE_OPERATOR: Role.ValueType  # 4
+"""The operator of the deployment: everything ADMIN may in its own tenant, plus manage the keys
+of every tenant (create tenants with their first key, list and revoke their keys). OPERATOR
+keys are created only in the operator's own tenant; the key written on first start is one.
+"""
 Global___Role: _TypeAlias = Role  # noqa: Y015
 
 @_typing.final
@@ -104,7 +118,9 @@ class CreateApiKeyRequest(_message.Message):
     ROLE_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
-    """The tenant (lower-case letters, digits, "-" and "_", up to 63); created if new."""
+    """The tenant (lower-case letters, digits, "-" and "_", up to 63); created if new. Empty: the
+    caller's own tenant.
+    """
     role: Global___Role.ValueType
     """What the key may do."""
     description: _builtins.str
@@ -206,7 +222,7 @@ class ListApiKeysRequest(_message.Message):
 
     TENANT_ID_FIELD_NUMBER: _builtins.int
     tenant_id: _builtins.str
-    """The tenant."""
+    """The tenant; empty: the caller's own."""
     def __init__(
         self,
         *,

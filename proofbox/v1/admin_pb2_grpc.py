@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class AdminServiceStub:
-    """API keys and tenants; every call needs an ADMIN key.
+    """API keys and tenants. Every call needs an ADMIN key (its own tenant only) or an OPERATOR key
+    (any tenant); an ADMIN key naming another tenant gets PERMISSION_DENIED, and another tenant's
+    key id is NOT_FOUND.
     """
 
     def __init__(self, channel):
@@ -53,12 +55,14 @@ class AdminServiceStub:
 
 
 class AdminServiceServicer:
-    """API keys and tenants; every call needs an ADMIN key.
+    """API keys and tenants. Every call needs an ADMIN key (its own tenant only) or an OPERATOR key
+    (any tenant); an ADMIN key naming another tenant gets PERMISSION_DENIED, and another tenant's
+    key id is NOT_FOUND.
     """
 
     def CreateApiKey(self, request, context):
-        """Create an API key for a tenant (the tenant is created with its first key). The secret is
-        returned once and stored only as a hash.
+        """Create an API key for a tenant (the tenant is created with its first key; only an OPERATOR
+        may create a tenant). The secret is returned once and stored only as a hash.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -106,7 +110,9 @@ def add_AdminServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class AdminService:
-    """API keys and tenants; every call needs an ADMIN key.
+    """API keys and tenants. Every call needs an ADMIN key (its own tenant only) or an OPERATOR key
+    (any tenant); an ADMIN key naming another tenant gets PERMISSION_DENIED, and another tenant's
+    key id is NOT_FOUND.
     """
 
     @staticmethod

@@ -27,15 +27,18 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class AdminServiceStub:
-    """API keys and tenants; every call needs an ADMIN key."""
+    """API keys and tenants. Every call needs an ADMIN key (its own tenant only) or an OPERATOR key
+    (any tenant); an ADMIN key naming another tenant gets PERMISSION_DENIED, and another tenant's
+    key id is NOT_FOUND.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> AdminServiceAsyncStub: ...
     CreateApiKey: _grpc.UnaryUnaryMultiCallable[_admin_pb2.CreateApiKeyRequest, _admin_pb2.CreateApiKeyResponse]
-    """Create an API key for a tenant (the tenant is created with its first key). The secret is
-    returned once and stored only as a hash.
+    """Create an API key for a tenant (the tenant is created with its first key; only an OPERATOR
+    may create a tenant). The secret is returned once and stored only as a hash.
     """
     RevokeApiKey: _grpc.UnaryUnaryMultiCallable[_admin_pb2.RevokeApiKeyRequest, _admin_pb2.RevokeApiKeyResponse]
     """Revoke an API key; calls with it fail with UNAUTHENTICATED from then on (within the
@@ -46,12 +49,15 @@ class AdminServiceStub:
 
 @_typing.type_check_only
 class AdminServiceAsyncStub(AdminServiceStub):
-    """API keys and tenants; every call needs an ADMIN key."""
+    """API keys and tenants. Every call needs an ADMIN key (its own tenant only) or an OPERATOR key
+    (any tenant); an ADMIN key naming another tenant gets PERMISSION_DENIED, and another tenant's
+    key id is NOT_FOUND.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     CreateApiKey: _aio.UnaryUnaryMultiCallable[_admin_pb2.CreateApiKeyRequest, _admin_pb2.CreateApiKeyResponse]  # type: ignore[assignment]
-    """Create an API key for a tenant (the tenant is created with its first key). The secret is
-    returned once and stored only as a hash.
+    """Create an API key for a tenant (the tenant is created with its first key; only an OPERATOR
+    may create a tenant). The secret is returned once and stored only as a hash.
     """
     RevokeApiKey: _aio.UnaryUnaryMultiCallable[_admin_pb2.RevokeApiKeyRequest, _admin_pb2.RevokeApiKeyResponse]  # type: ignore[assignment]
     """Revoke an API key; calls with it fail with UNAUTHENTICATED from then on (within the
@@ -61,7 +67,10 @@ class AdminServiceAsyncStub(AdminServiceStub):
     """List the API keys of a tenant (never their secrets)."""
 
 class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
-    """API keys and tenants; every call needs an ADMIN key."""
+    """API keys and tenants. Every call needs an ADMIN key (its own tenant only) or an OPERATOR key
+    (any tenant); an ADMIN key naming another tenant gets PERMISSION_DENIED, and another tenant's
+    key id is NOT_FOUND.
+    """
 
     @_abc_1.abstractmethod
     def CreateApiKey(
@@ -69,8 +78,8 @@ class AdminServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _admin_pb2.CreateApiKeyRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_admin_pb2.CreateApiKeyResponse, _abc.Awaitable[_admin_pb2.CreateApiKeyResponse]]:
-        """Create an API key for a tenant (the tenant is created with its first key). The secret is
-        returned once and stored only as a hash.
+        """Create an API key for a tenant (the tenant is created with its first key; only an OPERATOR
+        may create a tenant). The secret is returned once and stored only as a hash.
         """
 
     @_abc_1.abstractmethod

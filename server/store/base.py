@@ -9,6 +9,7 @@ read back years later decodes with the same (backwards-compatible) schema the AP
 from __future__ import annotations
 
 import abc
+import secrets
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ def from_micros(value: int) -> datetime:
 class ApiKeyRecord:
     key_id: str
     tenant_id: str
-    role: str  # "read_only", "read_write" or "admin"
+    role: str  # "read_only", "read_write", "admin" (own tenant's keys) or "operator" (every tenant's)
     key_hash: str  # hex SHA-256 of "<key_id>:<secret>"; the secret itself is never stored
     description: str
     created_at: datetime
@@ -116,6 +117,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def count_api_keys(self) -> int: ...
+
+    @abc.abstractmethod
+    def server_secret(self, name: str) -> bytes:
+        """The random secret ``name`` every server on this database shares (made on first use)."""
 
     # --- evidence ---
     @abc.abstractmethod
@@ -286,6 +291,18 @@ class SqlStore(Store):
             cur.execute("SELECT COUNT(*) FROM api_keys")
             row = cur.fetchone()
         return int(row[0]) if row else 0
+
+    def server_secret(self, name: str) -> bytes:
+        with self._transaction(write=True) as cur:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO server_secrets (name, secret, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+                ),
+                (name, secrets.token_hex(32), micros(datetime.now(UTC))),
+            )
+            cur.execute(self._sql("SELECT secret FROM server_secrets WHERE name = ?"), (name,))
+            row = cur.fetchone()
+        return bytes.fromhex(row[0])
 
     # --- evidence ---
 

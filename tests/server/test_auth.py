@@ -139,3 +139,69 @@ def test_local_key_file_is_private_and_keys_are_stored_hashed(server: ServerProc
     assert hashlib.sha256(f"{key_id}:{secret}".encode()).hexdigest().encode() in database
     created = [e for e in server.events() if e.get("key_file")]
     assert created and created[0]["key_file"].endswith("local-api-key")  # the log says where the key is
+
+
+def _status(client: Client, method: str, request: object) -> grpc.StatusCode:
+    try:
+        client(method, request)
+    except grpc.RpcError as error:
+        code: grpc.StatusCode = error.code()
+        return code
+    return grpc.StatusCode.OK
+
+
+def test_a_tenant_admin_manages_only_its_own_tenants_keys(server: ServerProcess) -> None:
+    """Issue 11: an ADMIN key of tenant B could list, mint and revoke keys of tenant A and of
+    ``local``. Every admin RPC across tenants, as B's admin, A's writer and the operator."""
+    operator = server.client()  # the key written on first start is an operator key
+    a_admin = server.client(create_key(operator, "adm-a", admin_pb2.ROLE_ADMIN))
+    a_writer_key = create_key(operator, "adm-a", admin_pb2.ROLE_READ_WRITE)
+    a_writer = server.client(a_writer_key)
+    b_admin = server.client(create_key(operator, "adm-b", admin_pb2.ROLE_ADMIN))
+    a_keys = operator("ListApiKeys", admin_pb2.ListApiKeysRequest(tenant_id="adm-a")).keys
+    local_keys = operator("ListApiKeys", admin_pb2.ListApiKeysRequest(tenant_id="local")).keys
+    a_key_id = next(k.key_id for k in a_keys if k.role == admin_pb2.ROLE_READ_WRITE)
+    operator_key_id = next(k.key_id for k in local_keys if k.role == admin_pb2.ROLE_OPERATOR)
+
+    def create(tenant: str, role: int) -> admin_pb2.CreateApiKeyRequest:
+        return admin_pb2.CreateApiKeyRequest(tenant_id=tenant, role=role, description="cross")  # type: ignore[arg-type]
+
+    denied = grpc.StatusCode.PERMISSION_DENIED
+    for tenant in ("adm-a", "local", "adm-new"):
+        assert _status(b_admin, "ListApiKeys", admin_pb2.ListApiKeysRequest(tenant_id=tenant)) == denied
+        for role in (admin_pb2.ROLE_READ_ONLY, admin_pb2.ROLE_READ_WRITE, admin_pb2.ROLE_ADMIN):
+            assert _status(b_admin, "CreateApiKey", create(tenant, role)) == denied, (tenant, role)
+    assert _status(b_admin, "CreateApiKey", create("adm-b", admin_pb2.ROLE_OPERATOR)) == denied
+    assert _status(b_admin, "CreateApiKey", create("", admin_pb2.ROLE_OPERATOR)) == denied
+    for key_id in (a_key_id, operator_key_id):  # another tenant's key is not even found
+        revoke = admin_pb2.RevokeApiKeyRequest(key_id=key_id)
+        assert _status(b_admin, "RevokeApiKey", revoke) == grpc.StatusCode.NOT_FOUND
+    assert (
+        _status(a_writer, "ListResults", service_pb2.ListResultsRequest()) == grpc.StatusCode.OK
+    )  # still valid
+    assert [
+        k.key_id for k in operator("ListApiKeys", admin_pb2.ListApiKeysRequest(tenant_id="adm-a")).keys
+    ] == [k.key_id for k in a_keys]  # nothing was minted for A and nothing revoked
+    # a non-admin key of A: no admin RPC at all, not even on its own tenant
+    assert _status(a_writer, "ListApiKeys", admin_pb2.ListApiKeysRequest(tenant_id="adm-a")) == denied
+    assert _status(a_writer, "CreateApiKey", create("adm-a", admin_pb2.ROLE_READ_ONLY)) == denied
+    assert _status(a_writer, "RevokeApiKey", admin_pb2.RevokeApiKeyRequest(key_id=a_key_id)) == denied
+    # B's admin does all of it in its own tenant (empty tenant_id: its own)
+    minted = b_admin("CreateApiKey", create("", admin_pb2.ROLE_READ_WRITE)).key
+    assert minted.tenant_id == "adm-b"
+    own = b_admin("ListApiKeys", admin_pb2.ListApiKeysRequest()).keys
+    assert {k.tenant_id for k in own} == {"adm-b"} and minted.key_id in {k.key_id for k in own}
+    assert b_admin("RevokeApiKey", admin_pb2.RevokeApiKeyRequest(key_id=minted.key_id)).key.HasField(
+        "revoked_at"
+    )
+    assert a_admin("ListApiKeys", admin_pb2.ListApiKeysRequest(tenant_id="adm-a")).keys
+    # the operator manages every tenant; operator keys only in its own tenant
+    assert operator("CreateApiKey", create("adm-a", admin_pb2.ROLE_ADMIN)).key.tenant_id == "adm-a"
+    assert _status(operator, "CreateApiKey", create("adm-a", admin_pb2.ROLE_OPERATOR)) == denied
+    second = operator("CreateApiKey", create("", admin_pb2.ROLE_OPERATOR)).key
+    assert (second.tenant_id, second.role) == ("local", admin_pb2.ROLE_OPERATOR)
+    operator("RevokeApiKey", admin_pb2.RevokeApiKeyRequest(key_id=second.key_id))
+    operator("RevokeApiKey", admin_pb2.RevokeApiKeyRequest(key_id=a_key_id))
+    assert (
+        _status(a_writer, "ListResults", service_pb2.ListResultsRequest()) == grpc.StatusCode.UNAUTHENTICATED
+    )

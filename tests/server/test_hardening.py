@@ -13,7 +13,7 @@ from google.protobuf import timestamp_pb2
 
 from proofbox.v1 import service_pb2
 
-from .helpers import Client, case_message, trailers
+from .helpers import PHOTO, Client, ServerProcess, case_message, trailers
 
 # (seconds, nanos): year 10000, before year 1, 2^62 seconds, negative nanos, nanos above a second
 BAD_TIMES = [
@@ -26,9 +26,9 @@ BAD_TIMES = [
 BAD_TIME_IDS = ["year-10000", "before-year-1", "2^62", "nanos--1", "nanos-2e9"]
 
 
-def _refused(call: Callable[..., object], *args: object) -> grpc.RpcError:
+def _refused(call: Callable[..., object], *args: object, **kwargs: object) -> grpc.RpcError:
     with pytest.raises(grpc.RpcError) as info:
-        call(*args)
+        call(*args, **kwargs)
     return info.value
 
 
@@ -64,3 +64,128 @@ def test_out_of_range_timestamps_are_invalid_argument_with_the_field(
         ("INVALID_ARGUMENT", "case.timeline.shipped_at"),
     ]
     assert responses[2].HasField("result")
+
+
+# --- item 6: every string is bounded at the edge, and no error echoes a client's megabytes -----------
+
+HUGE = "x" * 2**20
+
+
+def _small_error(error: grpc.RpcError) -> None:
+    details = error.details() or ""
+    assert len(details) < 2000 and HUGE[:2000] not in details
+    assert all(len(v) < 2000 for v in trailers(error).values())
+
+
+def test_one_megabyte_ids_are_invalid_argument_not_echoed(tenant: Client, server: ServerProcess) -> None:
+    """GetResult(result_id="x" * 2**20) was RESOURCE_EXHAUSTED (the id echoed into metadata)."""
+    from proofbox.v1 import admin_pb2
+
+    case = case_message("bounds")
+    case.order.order_id = HUGE
+    calls: list[tuple[str, object, str]] = [
+        ("GetResult", service_pb2.GetResultRequest(result_id=HUGE), "result_id"),
+        ("GetCase", service_pb2.GetCaseRequest(case_id=HUGE), "case_id"),
+        ("ListEvidence", service_pb2.ListEvidenceRequest(case_id="c", page_token=HUGE), "page_token"),
+        (
+            "PredictOutcome",
+            service_pb2.PredictOutcomeRequest(case_id="c", policy_pack_version=HUGE),
+            "policy_pack_version",
+        ),
+        ("PutCase", service_pb2.PutCaseRequest(case=case), "case.order.order_id"),
+        ("ListApiKeys", admin_pb2.ListApiKeysRequest(tenant_id=HUGE), "tenant_id"),
+    ]
+    admin = server.client()
+    for method, request, field in calls:
+        error = _refused(admin if method == "ListApiKeys" else tenant, method, request)
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (method, error.code())
+        assert trailers(error)["proofbox-error-field"] == field, method
+        _small_error(error)
+    header = service_pb2.UploadHeader(case_id="c", kind=1, filename=HUGE, size_bytes=10, sha256="a" * 64)
+    upload = _refused(
+        tenant.svc.UploadEvidence,
+        iter([service_pb2.UploadEvidenceRequest(header=header)]),
+        metadata=tenant.metadata,
+        timeout=30,
+    )
+    assert upload.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert trailers(upload)["proofbox-error-field"] == "header.filename"
+    _small_error(upload)
+    # still found-or-not for a sane id
+    missing = _refused(tenant, "GetResult", service_pb2.GetResultRequest(result_id="res_" + "0" * 32))
+    assert missing.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_an_oversized_score_cases_item_is_that_items_problem(tenant: Client) -> None:
+    tenant.put_case(case_message("bounded-stream"))
+    items = [
+        service_pb2.ScoreCasesRequest(ref="r" * 10_000, case_id="bounded-stream", dry_run=True),
+        service_pb2.ScoreCasesRequest(ref="fine", case_id="bounded-stream", dry_run=True),
+    ]
+    responses = list(tenant.svc.ScoreCases(iter(items), metadata=tenant.metadata, timeout=60))
+    assert responses[0].problem.status == "INVALID_ARGUMENT" and responses[0].problem.field == "ref"
+    assert responses[1].ref == "fine" and responses[1].HasField("result")
+
+
+# --- item 3: page tokens are opaque, tamper-evident and survive a restart ----------------------------
+
+
+def _jpeg(shade: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (shade, 80, 160)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _page(client: Client, case_id: str, token: str = "") -> service_pb2.ListEvidenceResponse:
+    request = service_pb2.ListEvidenceRequest(case_id=case_id, page_size=1, page_token=token)
+    response: service_pb2.ListEvidenceResponse = client("ListEvidence", request)
+    return response
+
+
+def test_forged_or_foreign_page_tokens_are_invalid_argument(tenant: Client, server: ServerProcess) -> None:
+    import base64
+
+    from .helpers import create_key
+
+    for i in range(2):
+        tenant.upload(_jpeg(i * 60), "paged-tokens", PHOTO, filename=f"p{i}.jpg")
+    first = _page(tenant, "paged-tokens")
+    token = first.next_page_token
+    assert token and _page(tenant, "paged-tokens", token).evidence[0] != first.evidence[0]
+    other = server.client(create_key(server.client(), "tokens-other"))
+    forged_old_style = base64.urlsafe_b64encode(b"99999999999999999999999999:" + b"a" * 64).decode()
+    flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
+    bad = [
+        (tenant, "paged-tokens", forged_old_style),  # the OverflowError of the issue
+        (tenant, "paged-tokens", flipped),
+        (tenant, "paged-tokens", token.split(".")[0]),
+        (tenant, "paged-tokens", "x" * 500),
+        (tenant, "other-case", token),  # issued for another case
+        (other, "paged-tokens", token),  # issued to another tenant
+    ]
+    for client, case_id, value in bad:
+        error = _refused(_page, client, case_id, value)
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (value, error.details())
+        assert trailers(error)["proofbox-error-field"] == "page_token"
+    for value in (forged_old_style, token, "res_" + "0" * 32):  # a ListEvidence token is no ListResults token
+        error = _refused(tenant, "ListResults", service_pb2.ListResultsRequest(page_token=value))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_page_tokens_survive_a_restart(fresh_server: ServerProcess) -> None:
+    fresh_server.start()
+    client = fresh_server.client()
+    for i in range(2):
+        client.upload(_jpeg(i * 60 + 30), "restart-tokens", PHOTO, filename=f"r{i}.jpg")
+    first = _page(client, "restart-tokens")
+    client.close()
+    fresh_server.stop()
+    fresh_server.start()
+    again = fresh_server.client()
+    second = _page(again, "restart-tokens", first.next_page_token)
+    assert [e.evidence_id for e in second.evidence] != [e.evidence_id for e in first.evidence]
+    again.close()

@@ -80,6 +80,17 @@ def _fill(execute: Callable[[str, tuple[Any, ...]], Any], blob: str) -> dict[str
         "INSERT INTO api_keys (key_id, tenant_id, role, key_hash, description, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         ("k0000000000000001", "shop-1", "read_write", KEY_HASH, "ticketing", AT),
     )
+    # 0.1.0's global admin keys: the first-start key becomes the operator (0003), others tenant admins
+    execute("INSERT INTO tenants (tenant_id, created_at) VALUES (?, ?)", ("local", AT))
+    for key_id, tenant, description in (
+        ("k0000000000000002", "local", "local key created on first start"),
+        ("k0000000000000003", "shop-1", "shop admin"),
+    ):
+        execute(
+            "INSERT INTO api_keys (key_id, tenant_id, role, key_hash, description, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (key_id, tenant, "admin", KEY_HASH, description, AT),
+        )
     execute(
         "INSERT INTO evidence (tenant_id, sha256, kind, filename, size_bytes, detected_type, facts, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -124,6 +135,13 @@ def _check_upgraded(url: str, before: dict[str, Any]) -> None:
         assert current_revision(url) == head_revision()
         key = store.get_api_key("k0000000000000001")
         assert key is not None and key.tenant_id == "shop-1" and key.key_hash == KEY_HASH
+        roles = {
+            k: (r.role if (r := store.get_api_key(k)) else None)
+            for k in ("k0000000000000002", "k0000000000000003")
+        }
+        assert roles == {"k0000000000000002": "operator", "k0000000000000003": "admin"}
+        secret = store.server_secret("page-tokens")
+        assert len(secret) == 32 and store.server_secret("page-tokens") == secret
         evidence = store.get_evidence("shop-1", "a" * 64)
         assert evidence is not None and evidence.case_ids == ("old-1",) and evidence.facts == b"\x08\x01"
         for version, (old_text, old_sha) in enumerate(before["texts"], start=1):

@@ -126,7 +126,7 @@ def test_api_keys_are_stored_hashed_and_revocable(store: Store, tmp_path: Path) 
     assert ensure_local_key(store, key_file) == (key_file, False)  # once only
     auth = Authenticator(store, cache_s=0)
     principal = auth.verify(secret)
-    assert (principal.tenant_id, principal.role) == ("local", "admin")
+    assert (principal.tenant_id, principal.role) == ("local", "operator")
     record = store.get_api_key(principal.key_id)
     assert (
         record is not None
