@@ -60,8 +60,11 @@ def clip(value: str, limit: int = ECHO_LIMIT) -> str:
     return f"{value[:limit]}… ({len(value)} characters)"
 
 
-def check_bounds(message: Message, path: str = "") -> None:
-    """INVALID_ARGUMENT naming the first string field (or list) of ``message`` over its limit."""
+def check_bounds(message: object, path: str = "") -> None:
+    """INVALID_ARGUMENT naming the first string field (or list) of ``message`` over its limit
+    (anything that is not a message, e.g. the raw bytes of a generic handler, is let through)."""
+    if not isinstance(message, Message):
+        return
     prefix = f"{path}." if path else ""
     item: tuple[FieldDescriptor, Any]
     for item in message.ListFields():
