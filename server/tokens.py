@@ -54,7 +54,8 @@ class PageTokens:
             value = payload.decode()
         except (binascii.Error, UnicodeDecodeError, ValueError):
             value, tag, payload = "", b"", b""
-        if not dot or not value or not hmac.compare_digest(tag, self._tag(scope, payload)):
+        canonical = dot and _b64(payload) == head and _b64(tag) == tail  # no slack in padding bits
+        if not canonical or not value or not hmac.compare_digest(tag, self._tag(scope, payload)):
             raise InvalidInput(
                 "is not a page token this server issued for this list; start again without it",
                 field="page_token",

@@ -158,10 +158,13 @@ def test_forged_or_foreign_page_tokens_are_invalid_argument(tenant: Client, serv
     assert token and _page(tenant, "paged-tokens", token).evidence[0] != first.evidence[0]
     other = server.client(create_key(server.client(), "tokens-other"))
     forged_old_style = base64.urlsafe_b64encode(b"99999999999999999999999999:" + b"a" * 64).decode()
-    flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
+    middle = len(token) - 5  # a character of the tag with all six bits significant
+    flipped = token[:middle] + ("A" if token[middle] != "A" else "B") + token[middle + 1 :]
+    padding = token[:-1] + ("A" if token[-1] != "A" else "B")  # only padding bits: not canonical
     bad = [
         (tenant, "paged-tokens", forged_old_style),  # the OverflowError of the issue
         (tenant, "paged-tokens", flipped),
+        (tenant, "paged-tokens", padding),
         (tenant, "paged-tokens", token.split(".")[0]),
         (tenant, "paged-tokens", "x" * 500),
         (tenant, "other-case", token),  # issued for another case
