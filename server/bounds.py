@@ -9,6 +9,8 @@ INVALID_ARGUMENT naming the field path; the value itself is never echoed (errors
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from google.protobuf.descriptor import FieldDescriptor
@@ -16,7 +18,16 @@ from google.protobuf.message import Message
 
 from evidence.errors import InvalidInput
 
-__all__ = ["DEFAULT_LIMIT", "ECHO_LIMIT", "LIMITS", "MAX_REPEATED", "check_bounds", "clip"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "ECHO_LIMIT",
+    "LIMITS",
+    "MAX_REPEATED",
+    "Undecodable",
+    "check_bounds",
+    "clip",
+    "lenient",
+]
 
 DEFAULT_LIMIT = 256
 """Characters of a string field the table below does not name."""
@@ -60,9 +71,46 @@ def clip(value: str, limit: int = ECHO_LIMIT) -> str:
     return f"{value[:limit]}… ({len(value)} characters)"
 
 
+@dataclass(frozen=True)
+class Undecodable:
+    """What stands in for a request message whose bytes do not parse (see :func:`lenient`)."""
+
+    type_name: str
+    reason: str
+
+
+def lenient(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """``deserializer`` that returns :class:`Undecodable` instead of raising.
+
+    grpc calls the request deserializer before any interceptor code runs, and answers a
+    ``DecodeError`` with ``UNKNOWN: Unexpected <class ...>``, no request id and no log line. With
+    this wrapper the bytes reach the edge, and :func:`check_bounds` turns them into INVALID_ARGUMENT.
+    """
+    if deserializer is None:
+        return None
+    owner = getattr(deserializer, "__self__", None)
+    descriptor = getattr(owner, "DESCRIPTOR", None)
+    type_name = str(getattr(descriptor, "full_name", "") or "request message")
+    parse = deserializer
+
+    def parse_or_mark(raw: bytes) -> Any:
+        try:
+            return parse(raw)
+        except Exception as exc:  # DecodeError, bad UTF-8 in a string field, a too deep nesting, ...
+            return Undecodable(type_name, clip(f"{type(exc).__name__}: {exc}", 200))
+
+    return parse_or_mark
+
+
 def check_bounds(message: object, path: str = "") -> None:
-    """INVALID_ARGUMENT naming the first string field (or list) of ``message`` over its limit
-    (anything that is not a message, e.g. the raw bytes of a generic handler, is let through)."""
+    """INVALID_ARGUMENT naming the first string field (or list) of ``message`` over its limit, or
+    for a message whose bytes did not parse (:class:`Undecodable`); anything else that is not a
+    message, e.g. the raw bytes of a generic handler, is let through."""
+    if isinstance(message, Undecodable):
+        raise InvalidInput(
+            f"the request bytes are not a valid {message.type_name} message and cannot be parsed "
+            f"({message.reason})"
+        )
     if not isinstance(message, Message):
         return
     prefix = f"{path}." if path else ""

@@ -30,7 +30,7 @@ from proofbox.i18n import negotiate
 from proofbox.i18n.errors import localized_error
 
 from .auth import Authenticator, Principal, key_from_metadata, require_role
-from .bounds import check_bounds, clip
+from .bounds import check_bounds, clip, lenient
 from .errors import status_for
 from .ids import new_request_id
 from .logs import REQUEST_ID, TENANT, TRACEPARENT, log_event
@@ -201,7 +201,7 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
 
             return grpc.unary_unary_rpc_method_handler(
                 unary_unary,
-                request_deserializer=h.request_deserializer,
+                request_deserializer=lenient(h.request_deserializer),
                 response_serializer=h.response_serializer,
             )
         if h.stream_unary is not None:
@@ -213,7 +213,7 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
 
             return grpc.stream_unary_rpc_method_handler(
                 stream_unary,
-                request_deserializer=h.request_deserializer,
+                request_deserializer=lenient(h.request_deserializer),
                 response_serializer=h.response_serializer,
             )
         if h.unary_stream is not None:
@@ -234,7 +234,7 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
 
             return grpc.unary_stream_rpc_method_handler(
                 unary_stream,
-                request_deserializer=h.request_deserializer,
+                request_deserializer=lenient(h.request_deserializer),
                 response_serializer=h.response_serializer,
             )
         inner_ss = h.stream_stream
@@ -250,7 +250,7 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
 
         return grpc.stream_stream_rpc_method_handler(
             stream_stream,
-            request_deserializer=h.request_deserializer,
+            request_deserializer=lenient(h.request_deserializer),
             response_serializer=h.response_serializer,
         )
 

@@ -28,7 +28,7 @@ from proofbox.v1 import admin_pb2, admin_pb2_grpc, cases_pb2, records_pb2, servi
 
 from .auth import OPERATOR, ROLES, Authenticator, Principal, check_tenant_id, mint_key
 from .blobs import BlobStore
-from .bounds import check_bounds, clip
+from .bounds import LIMITS, check_bounds, clip
 from .convert import (
     actor_from_proto,
     buyer_application_to_proto,
@@ -403,9 +403,13 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
         self, request: service_pb2.ScoreCasesRequest, index: int
     ) -> service_pb2.ScoreCasesResponse:
         principal = current_principal()
-        response = service_pb2.ScoreCasesResponse(ref=request.ref, index=index)
+        response = service_pb2.ScoreCasesResponse(index=index)
         try:
-            check_bounds(request)  # here, not at the edge: one oversized item is that item's problem
+            # here, not at the edge: one oversized or unparsable item is that item's problem (its ref
+            # is sent back only within its limit: an oversized one is clipped, never echoed whole)
+            ref = getattr(request, "ref", "")
+            response.ref = ref if len(ref) <= LIMITS["ref"] else clip(ref, LIMITS["ref"])
+            check_bounds(request)
             evidence_ids = list(request.evidence_ids)
             result = await self.engine.score(
                 principal,

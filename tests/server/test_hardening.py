@@ -192,3 +192,59 @@ def test_page_tokens_survive_a_restart(fresh_server: ServerProcess) -> None:
     second = _page(again, "restart-tokens", first.next_page_token)
     assert [e.evidence_id for e in second.evidence] != [e.evidence_id for e in first.evidence]
     again.close()
+
+
+# --- item 7: request bytes that do not parse are INVALID_ARGUMENT, with a request id and a log line -
+
+# a string field whose length runs past the end; a string field that is not UTF-8; an unknown wire type
+UNPARSABLE = [b"\x0a\xff", b"\x0a\x02\xff\xfe", b"\x0f"]
+
+
+def _raw(client: Client, kind: str, method: str) -> Callable[..., object]:
+    factory = getattr(client.channel, kind)
+    call: Callable[..., object] = factory(method)  # no serializers: the bytes go out as they are
+    return call
+
+
+def _logged(server: ServerProcess, request_id: str) -> dict[str, object]:
+    from .helpers import wait_until
+
+    def find() -> list[dict[str, object]]:
+        return [e for e in server.events() if e.get("msg") == "rpc" and e.get("request_id") == request_id]
+
+    assert wait_until(find, timeout=10), request_id
+    return find()[0]
+
+
+def test_unparsable_request_bytes_are_invalid_argument_with_a_request_id(
+    tenant: Client, server: ServerProcess
+) -> None:
+    """Before: UNKNOWN "Unexpected <class 'google.protobuf.message.DecodeError'>", no request id, no
+    log line (grpc's deserializer fails before the interceptor's code runs)."""
+    unary = _raw(tenant, "unary_unary", "/proofbox.v1.ProofboxService/GetResult")
+    for raw in UNPARSABLE:
+        error = _refused(unary, raw, metadata=tenant.metadata, timeout=30)
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (raw, error.code(), error.details())
+        assert "GetResultRequest" in (error.details() or "")
+        request_id = trailers(error)["x-request-id"]
+        event = _logged(server, request_id)
+        assert event["status"] == "INVALID_ARGUMENT" and event["method"] == "GetResult"
+    listing = _raw(tenant, "unary_stream", "/proofbox.v1.ProofboxService/CheckDeadlines")
+    error = _refused(lambda: list(listing(UNPARSABLE[0], metadata=tenant.metadata, timeout=30)))  # type: ignore[operator]
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error.details()
+    upload = _raw(tenant, "stream_unary", "/proofbox.v1.ProofboxService/UploadEvidence")
+    error = _refused(upload, iter([UNPARSABLE[1]]), metadata=tenant.metadata, timeout=30)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error.details()
+    _logged(server, trailers(error)["x-request-id"])
+
+    # inside a ScoreCases stream, an unparsable item is that item's problem; the others are scored
+    tenant.put_case(case_message("raw-items"))
+    good = service_pb2.ScoreCasesRequest(ref="fine", case_id="raw-items", dry_run=True).SerializeToString()
+    score = _raw(tenant, "stream_stream", "/proofbox.v1.ProofboxService/ScoreCases")
+    answers = [
+        service_pb2.ScoreCasesResponse.FromString(raw)  # type: ignore[arg-type]
+        for raw in score(iter([UNPARSABLE[0], good]), metadata=tenant.metadata, timeout=60)  # type: ignore[operator]
+    ]
+    assert [a.index for a in answers] == [0, 1]
+    assert answers[0].problem.status == "INVALID_ARGUMENT"
+    assert answers[1].ref == "fine" and answers[1].HasField("result")
