@@ -194,13 +194,16 @@ def test_a_postgresql_outage_health_and_retries(postgres_db: str, tmp_path: Path
             stub.GetCase(service_pb2.GetCaseRequest(case_id="pg-1"), metadata=metadata, timeout=30)
         assert info.value.code() == grpc.StatusCode.UNAVAILABLE
         assert process.metrics_port
-        attempts = _value(
-            _scrape(process.metrics_port),
-            "grpc_server_handled_total",
-            grpc_method="GetCase",
-            grpc_code="UNAVAILABLE",
-        )
-        assert attempts == 4  # the call and three retries (maxAttempts 4), with backoff
+        port = process.metrics_port
+
+        def attempts() -> float:
+            return _value(
+                _scrape(port), "grpc_server_handled_total", grpc_method="GetCase", grpc_code="UNAVAILABLE"
+            )
+
+        # the call and three retries (maxAttempts 4), with backoff; the server counts a call just after
+        # its status went out, so the last count may land a moment after the client has its answer
+        assert wait_until(lambda: attempts() == 4, timeout=5), attempts()
         with psycopg.connect(admin, autocommit=True) as con:
             con.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
         assert wait_until(lambda: _health(process.address) == SERVING, timeout=30)
