@@ -14,6 +14,7 @@ Order of checks, cheapest first, so bad uploads fail before the disk fills:
 from __future__ import annotations
 
 import asyncio
+import errno
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from evidence.config import MediaLimits
-from evidence.errors import EmptyMedia, InvalidInput, MediaTooLarge
+from evidence.errors import EmptyMedia, InvalidInput, MediaTooLarge, ResourceExhausted
 from evidence.media.photos import load_photo
 from evidence.media.probe import probe_video
 from evidence.media.sniff import sniff
@@ -38,6 +39,8 @@ from .store import EvidenceRecord, Store
 __all__ = ["evidence_to_proto", "receive_upload"]
 
 T = TypeVar("T")
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+"""Write errors that mean "no room", not "broken": the disk (or the quota, or a file size limit)."""
 KINDS = {evidence_pb2.EVIDENCE_KIND_VIDEO: "video", evidence_pb2.EVIDENCE_KIND_PHOTO: "photo"}
 KIND_NUMBERS = {v: k for k, v in KINDS.items()}
 
@@ -160,6 +163,16 @@ async def receive_upload(
                 field="header.kind",
             )
         return service_pb2.UploadEvidenceResponse(evidence=evidence_to_proto(stored), created=created)
+    except OSError as exc:
+        if exc.errno not in DISK_FULL:
+            raise
+        full = ResourceExhausted(
+            f"the server's disk filled up while this upload was being written "
+            f"({errno.errorcode.get(exc.errno or 0, 'ENOSPC')}); nothing of it was kept. Retry later, or "
+            "ask the operator to free space"
+        )
+        full.retry_after_s = 60.0  # type: ignore[attr-defined]  # read by the edge (RetryInfo)
+        raise full from None
     finally:
         if upload is not None:
             upload.discard()

@@ -195,3 +195,96 @@ def test_an_abandoned_upload_gives_its_reservation_back(tight: ServerProcess) ->
         release.set()
     after = _refused(tight, _header_only("third.mp4", 4 * GIB))
     assert after.code() == grpc.StatusCode.INVALID_ARGUMENT  # room again: refused only as cut short
+
+
+# --- issue 11 item 8: the disk fills up in the middle of an upload ------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 16 MiB file system (tmpfs) for the blobs; needs root (mount) and is skipped without."""
+    import os
+    import subprocess
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
+
+
+def test_a_disk_full_mid_upload_is_resource_exhausted_and_leaves_nothing(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    """The reservation fits, then something else fills the disk while the chunks arrive: the upload
+    was INTERNAL (ENOSPC); it must be RESOURCE_EXHAUSTED with nothing of it left on disk."""
+    from PIL import Image
+
+    server = ServerProcess(
+        small_disk / "data",
+        ("--listen", "127.0.0.1:0", "--workers", "1"),
+        env={
+            "PROOFBOX_MIN_FREE_BYTES": "0",
+            "PROOFBOX_DATABASE_URL": f"sqlite:///{tmp_path / 'proofbox.db'}",  # the database has room
+        },
+    )
+    server.start()
+    filler = small_disk / "filler"
+    try:
+        data = bytes(range(256)) * (8 * MIB // 256)
+        more = threading.Event()
+
+        def requests() -> Iterator[service_pb2.UploadEvidenceRequest]:
+            chunks = upload_requests(data, "full", VIDEO, filename="full.mp4", chunk=MIB)
+            yield next(chunks)  # header
+            yield next(chunks)  # the first MiB
+            more.wait(30)  # meanwhile the disk fills up
+            yield from chunks
+
+        client = server.client()
+        future = client.svc.UploadEvidence.future(requests(), metadata=client.metadata, timeout=60)
+        assert wait_until(lambda: any(p.is_file() and p.stat().st_size > 0 for p in _tmp_files(server)))
+        _fill(filler)
+        more.set()
+        with pytest.raises(grpc.RpcError) as info:
+            future.result(timeout=60)
+        assert info.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, info.value.details()
+        assert "disk filled up" in (info.value.details() or "")
+        assert wait_until(lambda: _tmp(server) == []) and _blobs(server) == set()
+        filler.unlink()
+        photo = io.BytesIO()  # and the server still takes uploads once there is room
+        Image.new("RGB", (64, 48), (20, 80, 160)).save(photo, "JPEG")
+        assert client.upload(photo.getvalue(), "full", PHOTO, filename="after.jpg").created
+        client.close()
+    finally:
+        server.kill()
+
+
+def _fill(path: Path) -> None:
+    """Write to ``path`` until the file system has no byte left."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for block in (MIB, 4096, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * block)
+            except OSError:
+                continue
+    finally:
+        os.close(fd)
+
+
+def _tmp_files(server: ServerProcess) -> list[Path]:
+    return list((server.data_dir / "blobs" / "tmp").rglob("*"))
