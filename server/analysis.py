@@ -18,17 +18,16 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidence.errors import MediaError, ResourceExhausted, ToolError
+from evidence.errors import MediaError, ResourceExhausted
 from evidence.model import Assessment, CaseFacts
 
-from .errors import DeadlineExceeded
+from .errors import DeadlineExceeded, WorkerLost
 from .logs import log_event
 from .metrics import Metrics
 
@@ -146,6 +145,10 @@ class ProgressBoard:
 
 
 class AnalysisPool:
+    """``workers`` analysis processes, each in an executor of its own: a worker that dies (killed, out
+    of memory) breaks only its own executor, so jobs on the other workers carry on. The job it was
+    running is retried once on a fresh worker; a second loss is UNAVAILABLE (:class:`WorkerLost`)."""
+
     def __init__(self, workers: int, queue_size: int, metrics: Metrics, max_run_s: float) -> None:
         self.workers = workers
         self.capacity = workers + queue_size
@@ -154,27 +157,27 @@ class AnalysisPool:
         self.board = ProgressBoard()
         self._ctx = multiprocessing.get_context("spawn")
         self._queue: Any = self._ctx.Queue()
-        self._executor = self._new_executor()
+        self._slots = [self._new_executor() for _ in range(workers)]
+        self._free = list(range(workers))  # slots whose worker is idle (touched on the event loop only)
+        self._slot_freed: asyncio.Event | None = None
         self._in_flight = 0
         self._room: asyncio.Event | None = None
         self._reader = threading.Thread(target=self._read_progress, name="analysis-progress", daemon=True)
         self._reader.start()
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            self.workers, mp_context=self._ctx, initializer=_init_worker, initargs=(self._queue,)
-        )
+        return ProcessPoolExecutor(1, mp_context=self._ctx, initializer=_init_worker, initargs=(self._queue,))
 
-    def _replace(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
-        """A fresh pool instead of ``broken`` (once, however many calls saw it break)."""
-        if self._executor is broken:
+    def _replace(self, slot: int, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """A fresh worker in ``slot`` instead of ``broken`` (once, however many calls saw it break)."""
+        if self._slots[slot] is broken:
             broken.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._new_executor()
-        return self._executor
+            self._slots[slot] = self._new_executor()
+        return self._slots[slot]
 
     def warm_up(self) -> None:
         """Start every worker and import the media stack now rather than on the first request."""
-        for fut in [self._executor.submit(_warm) for _ in range(self.workers)]:
+        for fut in [executor.submit(_warm) for executor in self._slots]:
             fut.result(timeout=120)
 
     def _read_progress(self) -> None:
@@ -211,18 +214,45 @@ class AnalysisPool:
         self._in_flight += 1
         self._set_gauges()
 
-    def _release(self, loop: asyncio.AbstractEventLoop) -> Callable[[Future[Assessment]], None]:
-        def done(_: Future[Assessment]) -> None:
-            def on_loop() -> None:
-                self._in_flight -= 1
-                self._set_gauges()
-                if self._room is not None:
-                    self._room.set()
+    async def _take_slot(self, timeout_s: float) -> int:
+        """An idle worker's slot, waiting at most ``timeout_s`` (TimeoutError)."""
+        loop = asyncio.get_running_loop()
+        if self._slot_freed is None:
+            self._slot_freed = asyncio.Event()
+        deadline = loop.time() + timeout_s
+        while not self._free:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError
+            self._slot_freed.clear()
+            with contextlib.suppress(TimeoutError):  # a lost wake-up is harmless: the loop re-checks
+                await asyncio.wait_for(self._slot_freed.wait(), remaining)
+        return self._free.pop()
 
+    def _let_go(self, loop: asyncio.AbstractEventLoop, slot: int | None, fut: Future[Any] | None) -> None:
+        """The job is over for the caller: free its place in the queue and its worker's slot, now if
+        the worker is idle, else when the worker is done with it (a job past its deadline still runs
+        to its next progress report)."""
+
+        def free() -> None:
+            self._in_flight -= 1
+            self._set_gauges()
+            if self._room is not None:
+                self._room.set()
+            if slot is not None:
+                self._free.append(slot)
+                if self._slot_freed is not None:
+                    self._slot_freed.set()
+
+        if fut is None or fut.done():
+            free()
+            return
+
+        def on_done(_: Future[Any]) -> None:
             with contextlib.suppress(RuntimeError):  # loop closed during shutdown
-                loop.call_soon_threadsafe(on_loop)
+                loop.call_soon_threadsafe(free)
 
-        return done
+        fut.add_done_callback(on_done)
 
     async def run(
         self,
@@ -238,6 +268,10 @@ class AnalysisPool:
         client's remaining time (None: no deadline)."""
         budget = self.max_run_s if timeout_s is None else min(timeout_s, self.max_run_s)
         started = time.monotonic()
+
+        def remaining() -> float:
+            return max(0.001, budget - (time.monotonic() - started))
+
         if token:
             self.board.update(token, state="queued", stage="queued", fraction=0.0)
         try:
@@ -246,30 +280,60 @@ class AnalysisPool:
             raise DeadlineExceeded(
                 "the request's deadline passed while waiting for an analysis worker"
             ) from None
-        job = AnalysisJob(
-            token=token or "",
-            video=str(video) if video else None,
-            photos=tuple(str(p) for p, _ in photos),
-            photo_names=tuple(name for _, name in photos),
-            case=case,
-            deadline=time.time() + max(0.0, budget - (time.monotonic() - started)),
-        )
         loop = asyncio.get_running_loop()
-        executor = self._executor
-        try:
-            fut = executor.submit(run_job, job)
-        except (BrokenProcessPool, RuntimeError):
-            executor = self._replace(executor)
-            fut = executor.submit(run_job, job)
-        fut.add_done_callback(self._release(loop))
+        slot: int | None = None
+        fut: Future[Assessment] | None = None
         outcome = "error"
         try:
-            remaining = max(0.001, budget - (time.monotonic() - started))
-            result = await asyncio.wait_for(asyncio.wrap_future(fut), timeout=remaining + 1.0)
-            outcome = "ok"
-            return result
+            try:
+                slot = await self._take_slot(remaining())
+            except TimeoutError:
+                outcome = "deadline"
+                raise DeadlineExceeded(
+                    "the request's deadline passed while waiting for an analysis worker"
+                ) from None
+            job = AnalysisJob(
+                token=token or "",
+                video=str(video) if video else None,
+                photos=tuple(str(p) for p, _ in photos),
+                photo_names=tuple(name for _, name in photos),
+                case=case,
+                deadline=time.time() + remaining(),
+            )
+            for attempt in (1, 2):
+                executor = self._slots[slot]
+                try:
+                    fut = executor.submit(run_job, job)
+                except (BrokenProcessPool, RuntimeError):  # the worker died while idle
+                    executor = self._replace(slot, executor)
+                    fut = executor.submit(run_job, job)
+                try:
+                    result = await asyncio.wait_for(asyncio.wrap_future(fut), timeout=remaining() + 1.0)
+                except BrokenProcessPool:
+                    self._replace(slot, executor)
+                    if attempt == 1:
+                        log_event(
+                            "analysis worker died; retrying its job once on a fresh worker",
+                            level=logging.WARNING,
+                            slot=slot,
+                        )
+                        if token:
+                            self.board.update(token, state="queued", stage="retrying", fraction=0.0)
+                        continue
+                    outcome = "worker_lost"
+                    log_event(
+                        "analysis worker died again; the job is given up", level=logging.ERROR, slot=slot
+                    )
+                    raise WorkerLost(
+                        "the analysis worker running this job died twice (killed or out of memory); "
+                        "nothing was stored, retry the request"
+                    ) from None
+                outcome = "ok"
+                return result
+            raise AssertionError("unreachable: the second attempt returns or raises")  # pragma: no cover
         except TimeoutError:
-            fut.cancel()
+            if fut is not None:
+                fut.cancel()
             outcome = "deadline"
             raise DeadlineExceeded("the request's deadline passed before the analysis finished") from None
         except DeadlineExceeded:
@@ -278,25 +342,21 @@ class AnalysisPool:
         except MediaError:
             outcome = "media_error"
             raise
-        except BrokenProcessPool:
-            self._replace(executor)
-            log_event("analysis worker died; pool restarted", level=logging.ERROR)
-            raise ToolError(
-                "the analysis worker died (out of memory or killed); the pool was restarted, retry the request"
-            ) from None
         finally:
             self.metrics.analysis.labels(outcome).observe(time.monotonic() - started)
+            self._let_go(loop, slot, fut)
 
     def close(self, wait: bool = False) -> None:
         """Stop the workers: queued jobs are cancelled; running ones finish when ``wait``, else are killed."""
-        processes = list(getattr(self._executor, "_processes", {}).values())  # no public API for this
-        self._executor.shutdown(wait=wait, cancel_futures=True)
-        if not wait:
-            for process in processes:
-                if process.is_alive():
-                    process.terminate()
-            for process in processes:
-                process.join(timeout=5)
+        for executor in self._slots:
+            processes = list(getattr(executor, "_processes", {}).values())  # no public API for this
+            executor.shutdown(wait=wait, cancel_futures=True)
+            if not wait:
+                for process in processes:
+                    if process.is_alive():
+                        process.terminate()
+                for process in processes:
+                    process.join(timeout=5)
         with contextlib.suppress(OSError, ValueError):
             self._queue.put(None)
         self._reader.join(timeout=5)

@@ -44,7 +44,7 @@ from evidence.errors import (
     Unauthenticated,
 )
 
-__all__ = ["Aborted", "DeadlineExceeded", "StoreUnavailable", "status_for"]
+__all__ = ["Aborted", "DeadlineExceeded", "StoreUnavailable", "WorkerLost", "status_for"]
 
 
 class DeadlineExceeded(ProofboxError):
@@ -55,6 +55,12 @@ class DeadlineExceeded(ProofboxError):
 
 class StoreUnavailable(ProofboxError):
     """The database cannot be reached or refused the operation for reasons outside the request."""
+
+    code = "UNAVAILABLE"
+
+
+class WorkerLost(ProofboxError):
+    """The analysis worker running the job died twice (killed, out of memory); retryable."""
 
     code = "UNAVAILABLE"
 
@@ -77,6 +83,7 @@ _MAPPING: tuple[tuple[type[ProofboxError], grpc.StatusCode], ...] = (
     (PermissionDenied, grpc.StatusCode.PERMISSION_DENIED),
     (DeadlineExceeded, grpc.StatusCode.DEADLINE_EXCEEDED),
     (StoreUnavailable, grpc.StatusCode.UNAVAILABLE),
+    (WorkerLost, grpc.StatusCode.UNAVAILABLE),
     (Aborted, grpc.StatusCode.ABORTED),
     (ToolTimeout, grpc.StatusCode.DEADLINE_EXCEEDED),
     (ToolError, grpc.StatusCode.INTERNAL),

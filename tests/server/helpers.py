@@ -221,6 +221,21 @@ class ServerProcess:
         time.sleep(0.2)
 
 
+def analysis_workers(server: ServerProcess) -> list[int]:
+    """PIDs of the server's analysis worker processes (not multiprocessing's resource tracker)."""
+    assert server.process is not None
+    found = []
+    for task in Path(f"/proc/{server.process.pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:  # gone meanwhile
+                continue
+            if b"spawn_main" in cmdline:
+                found.append(int(child))
+    return found
+
+
 def create_key(admin: Client, tenant: str, role: int = admin_pb2.ROLE_READ_WRITE) -> str:
     response = admin(
         "CreateApiKey", admin_pb2.CreateApiKeyRequest(tenant_id=tenant, role=role, description="test")

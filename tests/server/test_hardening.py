@@ -12,6 +12,7 @@ import pytest
 from google.protobuf import timestamp_pb2
 
 from proofbox.v1 import service_pb2
+from tests.conftest import SyntheticVideo
 
 from .helpers import PHOTO, Client, ServerProcess, case_message, trailers
 
@@ -248,3 +249,43 @@ def test_unparsable_request_bytes_are_invalid_argument_with_a_request_id(
     assert [a.index for a in answers] == [0, 1]
     assert answers[0].problem.status == "INVALID_ARGUMENT"
     assert answers[1].ref == "fine" and answers[1].HasField("result")
+
+
+# --- item 9: a killed analysis worker costs a retry, not the calls on the other workers --------------
+
+
+def test_a_killed_worker_fails_no_call_on_either_worker(
+    tenant: Client, server: ServerProcess, video: SyntheticVideo
+) -> None:
+    """Two assessments run on the shared server's two workers; one worker is killed. Before: both
+    calls failed with INTERNAL (the whole process pool broke). Now the killed worker's job is retried
+    on a fresh worker and the other job carries on: both succeed."""
+    import os
+    import signal
+
+    from .helpers import analysis_workers, wait_until
+
+    data = video.path.read_bytes()
+    futures = []
+    for name in ("kill-a", "kill-b"):
+        tenant.upload(data, name)
+        tenant.put_case(case_message(name))
+    for name in ("kill-a", "kill-b"):
+        request = service_pb2.AssessEvidenceRequest(case_id=name, operation_id=f"op-{name}")
+        futures.append(tenant.svc.AssessEvidence.future(request, metadata=tenant.metadata, timeout=240))
+
+    def running(operation_id: str) -> bool:
+        request = service_pb2.GetProgressRequest(operation_id=operation_id)
+        try:
+            state = tenant("GetProgress", request, timeout=5).state
+        except grpc.RpcError:
+            return False
+        return bool(state == service_pb2.OPERATION_STATE_RUNNING)
+
+    assert wait_until(lambda: running("op-kill-a") and running("op-kill-b"), timeout=60, interval=0.02)
+    workers = analysis_workers(server)
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    for future in futures:
+        assert len(future.result().result.assessment.elements) == 4
+    assert len(analysis_workers(server)) == 2  # the killed one was replaced
