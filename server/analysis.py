@@ -15,6 +15,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import threading
 import time
@@ -24,8 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidence.errors import MediaError, ResourceExhausted
-from evidence.model import Assessment, CaseFacts
+from evidence.config import MediaLimits
+from evidence.errors import MediaError, MediaTooLarge, ResourceExhausted
+from evidence.model import Assessment, CaseFacts, PhotoFacts
 
 from .errors import DeadlineExceeded, WorkerLost
 from .logs import log_event
@@ -62,11 +64,58 @@ def _orphan_watch(parent: int) -> None:
             os._exit(70)
 
 
-def _init_worker(progress_queue: Any) -> None:
-    _WORKER["queue"] = progress_queue
+def limit_memory(memory_bytes: int) -> None:
+    """Cap this process's data memory (``RLIMIT_DATA``: heap and private mappings, so every large
+    pixel buffer) at ``memory_bytes``; 0 leaves it alone. An allocation beyond the cap fails with
+    MemoryError in this worker instead of growing until the kernel's OOM killer picks a victim.
+    ``RLIMIT_DATA`` rather than ``RLIMIT_AS``: the address space of a worker is mostly reserved, not
+    used (thread stacks and malloc arenas of OpenBLAS and OpenCV), and ffmpeg children inherit it."""
+    if memory_bytes > 0:
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
+
+
+def _init_common(memory_bytes: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server decides when work stops
     threading.Thread(target=_orphan_watch, args=(os.getppid(),), name="orphan-watch", daemon=True).start()
+    _WORKER["memory_bytes"] = memory_bytes
+    limit_memory(memory_bytes)
+
+
+def _init_worker(progress_queue: Any, memory_bytes: int = 0) -> None:
+    _WORKER["queue"] = progress_queue
+    _init_common(memory_bytes)
     import evidence.assess  # noqa: F401 - warm the media stack (numpy, OpenCV, zxing) once per worker
+
+
+def _init_inspector(memory_bytes: int) -> None:
+    _init_common(memory_bytes)
+    import evidence.media.photos  # noqa: F401 - Pillow and its plugins
+
+
+def _out_of_memory(what: str) -> str:
+    limit = _WORKER.get("memory_bytes", 0)
+    cap = f" ({limit / 2**30:.1f} GiB, worker_memory_bytes)" if limit else ""
+    return f"{what} needs more memory than an analysis worker may use{cap}"
+
+
+def inspect_photo(path: str, limits: MediaLimits) -> tuple[str, PhotoFacts]:
+    """Worker entry point for an uploaded photo: (sniffed type, facts), decoding every pixel once
+    (which catches truncated scans at upload). The pixel limit is checked from the header before
+    any pixel is decoded (:func:`evidence.media.photos.load_photo`); a photo that fits it and still
+    needs more memory than this worker may use is IMAGE_TOO_LARGE, and costs the server nothing."""
+    from evidence.media.photos import load_photo
+    from evidence.media.sniff import sniff
+
+    file = Path(path)
+    try:
+        facts, pixels = load_photo(file, limits)
+        del pixels
+    except MemoryError:
+        raise MediaTooLarge(
+            _out_of_memory(f"decoding {file.name}") + "; send a smaller export of the photo",
+            code="IMAGE_TOO_LARGE",
+        ) from None
+    return sniff(file), facts
 
 
 def _warm() -> int:
@@ -93,13 +142,19 @@ def run_job(job: AnalysisJob) -> Assessment:
             queue.put((job.token, stage, fraction))
 
     progress("started", 0.0)
-    return assess(
-        Path(job.video) if job.video else None,
-        job.case,
-        [Path(p) for p in job.photos],
-        photo_names=job.photo_names,
-        progress=progress,
-    )
+    try:
+        return assess(
+            Path(job.video) if job.video else None,
+            job.case,
+            [Path(p) for p in job.photos],
+            photo_names=job.photo_names,
+            progress=progress,
+        )
+    except MemoryError:
+        raise MediaTooLarge(
+            _out_of_memory("analysing this evidence") + "; send a shorter or smaller recording",
+            code="FILE_TOO_LARGE",
+        ) from None
 
 
 # --- server side -----------------------------------------------------------------------------------
@@ -149,7 +204,19 @@ class AnalysisPool:
     of memory) breaks only its own executor, so jobs on the other workers carry on. The job it was
     running is retried once on a fresh worker; a second loss is UNAVAILABLE (:class:`WorkerLost`)."""
 
-    def __init__(self, workers: int, queue_size: int, metrics: Metrics, max_run_s: float) -> None:
+    def __init__(
+        self,
+        workers: int,
+        queue_size: int,
+        metrics: Metrics,
+        max_run_s: float,
+        *,
+        memory_bytes: int = 0,
+        inspectors: int = 1,
+    ) -> None:
+        self.memory_bytes = memory_bytes
+        self.inspectors = inspectors
+        self._inspector: ProcessPoolExecutor | None = None  # started on the first photo upload
         self.workers = workers
         self.capacity = workers + queue_size
         self.metrics = metrics
@@ -166,7 +233,51 @@ class AnalysisPool:
         self._reader.start()
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(1, mp_context=self._ctx, initializer=_init_worker, initargs=(self._queue,))
+        return ProcessPoolExecutor(
+            1, mp_context=self._ctx, initializer=_init_worker, initargs=(self._queue, self.memory_bytes)
+        )
+
+    def _inspector_pool(self, broken: ProcessPoolExecutor | None = None) -> ProcessPoolExecutor:
+        """The processes that decode uploaded photos (a fresh set instead of ``broken``)."""
+        if self._inspector is None or self._inspector is broken:
+            if self._inspector is not None:
+                self._inspector.shutdown(wait=False, cancel_futures=True)
+            self._inspector = ProcessPoolExecutor(
+                self.inspectors,
+                mp_context=self._ctx,
+                initializer=_init_inspector,
+                initargs=(self.memory_bytes,),
+            )
+        return self._inspector
+
+    async def inspect_photo(
+        self, path: Path, limits: MediaLimits, timeout_s: float | None = None
+    ) -> tuple[str, PhotoFacts]:
+        """(sniffed type, facts) of an uploaded photo, decoded in a worker process of its own (never in
+        the server: a decompression bomb costs at most that worker). A worker lost under it is
+        replaced and the photo tried once more; a second loss is UNAVAILABLE."""
+        budget = self.max_run_s if timeout_s is None else min(timeout_s, self.max_run_s)
+        for attempt in (1, 2):
+            executor = self._inspector_pool()
+            try:
+                fut = executor.submit(inspect_photo, str(path), limits)
+            except (BrokenProcessPool, RuntimeError):
+                executor = self._inspector_pool(executor)
+                fut = executor.submit(inspect_photo, str(path), limits)
+            try:
+                return await asyncio.wait_for(asyncio.wrap_future(fut), timeout=budget)
+            except TimeoutError:
+                raise DeadlineExceeded(f"decoding the photo took longer than {budget:g} s") from None
+            except BrokenProcessPool:
+                self._inspector_pool(executor)
+                if attempt == 1:
+                    log_event("photo worker died; trying the photo once more", level=logging.WARNING)
+                    continue
+                raise WorkerLost(
+                    "the worker decoding this photo died twice (killed or out of memory); nothing was "
+                    "stored, retry the upload"
+                ) from None
+        raise AssertionError("unreachable: the second attempt returns or raises")  # pragma: no cover
 
     def _replace(self, slot: int, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
         """A fresh worker in ``slot`` instead of ``broken`` (once, however many calls saw it break)."""
@@ -348,7 +459,7 @@ class AnalysisPool:
 
     def close(self, wait: bool = False) -> None:
         """Stop the workers: queued jobs are cancelled; running ones finish when ``wait``, else are killed."""
-        for executor in self._slots:
+        for executor in [*self._slots, *([self._inspector] if self._inspector is not None else [])]:
             processes = list(getattr(executor, "_processes", {}).values())  # no public API for this
             executor.shutdown(wait=wait, cancel_futures=True)
             if not wait:

@@ -94,7 +94,14 @@ class ProofboxServer:
         key_file, created = await loop.run_in_executor(self._db, ensure_local_key, store, cfg.key_file)
         for platform in disputes.available_packs():  # compile the policy packs before the first request
             await loop.run_in_executor(self._io, disputes.load_pack, platform)
-        self.pool = pool = AnalysisPool(cfg.workers, cfg.queue_size, self.metrics, cfg.analysis_timeout_s)
+        self.pool = pool = AnalysisPool(
+            cfg.workers,
+            cfg.queue_size,
+            self.metrics,
+            cfg.analysis_timeout_s,
+            memory_bytes=cfg.worker_memory_bytes,
+            inspectors=min(2, cfg.workers),
+        )
         hint = f" (the local admin key is in {key_file})"
         auth = Authenticator(store, cfg.key_cache_s, hint=hint)
         engine = Engine(store, blobs, pool, self._db)

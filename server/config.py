@@ -27,7 +27,7 @@ __all__ = ["ServerConfig", "load_config", "parse_size"]
 GIB = 1024**3
 MIB = 1024**2
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.I)
-_SIZE_FIELDS = {"max_upload_bytes", "min_free_bytes", "max_message_bytes"}
+_SIZE_FIELDS = {"max_upload_bytes", "min_free_bytes", "max_message_bytes", "worker_memory_bytes"}
 ENV_ALIASES = {"PROOFBOX_DATA": "data_dir"}
 
 
@@ -58,6 +58,9 @@ class ServerConfig:
     """Analyses that may wait for a worker; beyond that, requests get RESOURCE_EXHAUSTED."""
     analysis_timeout_s: float = 900.0
     """Longest one analysis may run, whatever the client's deadline."""
+    worker_memory_bytes: int = 3 * GIB
+    """Data memory each analysis (and photo) worker may use (``RLIMIT_DATA``); beyond it the media
+    is refused as too large, and the server itself is never at risk. 0: no limit."""
     max_upload_bytes: int = 8 * GIB
     """Largest evidence file accepted; larger uploads are refused from their header."""
     min_free_bytes: int = 512 * MIB
@@ -104,7 +107,14 @@ class ServerConfig:
         for name in ("workers", "store_threads", "score_window"):
             if getattr(self, name) < 1:
                 raise InvalidInput("must be at least 1", field=name)
-        for name in ("queue_size", "min_free_bytes", "grace_s", "key_cache_s", "keepalive_s"):
+        for name in (
+            "queue_size",
+            "min_free_bytes",
+            "grace_s",
+            "key_cache_s",
+            "keepalive_s",
+            "worker_memory_bytes",
+        ):
             if getattr(self, name) < 0:
                 raise InvalidInput("must not be negative", field=name)
         for name in ("analysis_timeout_s", "health_interval_s", "upload_idle_s"):

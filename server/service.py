@@ -157,6 +157,7 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
             limits=self.limits,
             metrics=self.metrics,
             idle_s=self.upload_idle_s,
+            inspect_photo=self.engine.pool.inspect_photo,
         )
 
     async def GetEvidence(

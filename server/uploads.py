@@ -26,6 +26,7 @@ from evidence.errors import EmptyMedia, InvalidInput, MediaTooLarge, ResourceExh
 from evidence.media.photos import load_photo
 from evidence.media.probe import probe_video
 from evidence.media.sniff import sniff
+from evidence.model import PhotoFacts
 from proofbox.v1 import evidence_pb2, service_pb2
 
 from .auth import Principal
@@ -104,8 +105,10 @@ async def receive_upload(
     limits: MediaLimits,
     metrics: Metrics,
     idle_s: float = 60.0,
+    inspect_photo: Callable[[Path, MediaLimits], Awaitable[tuple[str, PhotoFacts]]] | None = None,
 ) -> service_pb2.UploadEvidenceResponse:
-    """Run one upload to completion (or leave nothing behind)."""
+    """Run one upload to completion (or leave nothing behind). ``inspect_photo`` decodes a photo
+    out of process (the analysis pool's photo workers); without it, photos are decoded here."""
     stream = _idle_bounded(requests, idle_s)
     first = await anext(stream, None)
     if first is None or first.WhichOneof("payload") != "header":
@@ -143,7 +146,11 @@ async def receive_upload(
                 field="header.sha256",
             )
         loop = asyncio.get_running_loop()
-        detected, facts = await loop.run_in_executor(io, inspect_media, kind, upload.path, limits)
+        if kind == "photo" and inspect_photo is not None:  # pixels are decoded in a worker, not here
+            detected, photo = await inspect_photo(upload.path, limits)
+            facts = photo_facts_to_proto(photo).SerializeToString()
+        else:
+            detected, facts = await loop.run_in_executor(io, inspect_media, kind, upload.path, limits)
         await loop.run_in_executor(io, blobs.commit, upload, digest)
         record = EvidenceRecord(
             tenant_id=principal.tenant_id,

@@ -5,7 +5,9 @@ Each test here failed on the code before the fix (INTERNAL, or worse); see docs/
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
+from pathlib import Path
 
 import grpc
 import pytest
@@ -289,3 +291,67 @@ def test_a_killed_worker_fails_no_call_on_either_worker(
     for future in futures:
         assert len(future.result().result.assessment.elements) == 4
     assert len(analysis_workers(server)) == 2  # the killed one was replaced
+
+
+# --- item 10: photos are decoded in memory-capped workers, never in the server --------------------
+
+
+def _blank_png(path: Path, width: int, height: int) -> None:
+    """An RGBA PNG of ``width`` x ``height`` transparent pixels: a few hundred kB on disk, four bytes
+    a pixel (and several copies) once decoded. Written row by row, so the test never holds it."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    packer = zlib.compressobj(1)
+    row = bytes(1 + 4 * width)  # filter byte, then the pixels
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+def _peak_rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmHWM")
+
+
+def test_a_photo_bomb_costs_a_worker_not_the_server(tmp_path: Path) -> None:
+    """A 36-megapixel PNG (under the 80 MP pixel limit, ~0.8 GB to decode) on a server whose workers
+    may use 512 MiB. Before: the server process decoded it (its peak RSS grew by the whole decode,
+    ~1.1 GB for the issue's 79 MP file) and stored it. Now a photo worker decodes it, runs out of
+    its allowance, and the upload is IMAGE_TOO_LARGE; the server's own peak memory does not move."""
+    from PIL import Image
+
+    bomb = tmp_path / "bomb.png"
+    _blank_png(bomb, 6000, 6000)
+    server = ServerProcess(
+        tmp_path / "data",
+        ("--listen", "127.0.0.1:0", "--workers", "1"),
+        env={"PROOFBOX_WORKER_MEMORY_BYTES": "512MiB"},
+    )
+    server.start()
+    try:
+        assert server.process is not None
+        client = server.client()
+        small = io.BytesIO()  # a first photo starts the photo worker (and warms up the upload path)
+        Image.new("RGB", (64, 48), (20, 80, 160)).save(small, "JPEG")
+        assert client.upload(small.getvalue(), "bomb", PHOTO, filename="fine.jpg").created
+        before = _peak_rss(server.process.pid)
+        error = _refused(client.upload, bomb.read_bytes(), "bomb", PHOTO, filename="bomb.png")
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error.details()
+        assert trailers(error)["proofbox-error-code"] == "IMAGE_TOO_LARGE"
+        assert "more memory than an analysis worker may use" in (error.details() or "")
+        grown = _peak_rss(server.process.pid) - before
+        assert grown < 100 * 2**20, f"the server's peak RSS grew by {grown / 2**20:.0f} MiB"
+        small2 = io.BytesIO()  # the photo worker still serves
+        Image.new("RGB", (64, 48), (200, 80, 10)).save(small2, "JPEG")
+        assert client.upload(small2.getvalue(), "bomb", PHOTO, filename="fine2.jpg").created
+        client.close()
+    finally:
+        server.kill()
