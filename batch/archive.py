@@ -57,7 +57,10 @@ def read_archive(path: Path, batch_rows: int = 2048) -> Iterator[RawRecord]:
     if _is_parquet(path):
         yield from _read_parquet(path, batch_rows)
         return
-    with path.open("r", encoding="utf-8", errors="replace") as fh:
+    # records end at "\n" only (a "\r\n" ending is stripped with the other white space): a bare
+    # "\r" inside a record is part of it, not a line break (Python's universal newlines would split
+    # the record in two, and number the following lines differently from count_records)
+    with path.open("r", encoding="utf-8", errors="replace", newline="\n") as fh:
         for number, line in enumerate(fh, start=1):
             text = line.strip()
             if text:

@@ -38,6 +38,7 @@ __all__ = ["Scorer", "ScoringOptions", "case_facts_fingerprint"]
 
 MAX_DOWNLOAD_BYTES = 8 * 1024**3
 HASH_CHUNK = 4 * 1024 * 1024
+TOO_DEEP = "not valid JSON for a record: nested too deeply (a dispute case is a few levels deep)"
 
 
 @dataclass(frozen=True)
@@ -105,13 +106,18 @@ class Scorer:
                 raise InvalidInput(
                     f"not valid JSON ({exc.msg} at column {exc.colno})", field="record", code="INVALID_JSON"
                 ) from None
+            except RecursionError:
+                raise InvalidInput(TOO_DEEP, field="record", code="INVALID_JSON") from None
             if not isinstance(data, dict):
                 raise InvalidInput("a record must be a JSON object", field="record")
             record_id = data.get("record_id")
             if not isinstance(record_id, str) or not record_id.strip():
                 raise InvalidInput("missing or empty (a unique string is required)", field="record_id")
             result["record_id"] = record_id
-            self._score_into(data, result)
+            try:
+                self._score_into(data, result)
+            except RecursionError:  # valid JSON, but nested deeper than any case can be
+                raise InvalidInput(TOO_DEEP, field="record", code="INVALID_JSON") from None
         except ProofboxError as exc:
             result["status"] = "error"
             result["error"] = {"code": exc.code, "message": str(exc), "field": getattr(exc, "field", "")}

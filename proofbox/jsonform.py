@@ -278,7 +278,12 @@ def parse_text(text: str, message: M, path: str = "") -> M:
         raise JsonFormError(
             f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})", path
         ) from None
-    return parse(data, message, path)
+    except RecursionError:
+        raise JsonFormError("not valid JSON here: nested too deeply", path) from None
+    try:
+        return parse(data, message, path)
+    except RecursionError:
+        raise JsonFormError("nested too deeply for this message", path) from None
 
 
 def to_dict(message: Message, *, camel_case: bool = False) -> dict[str, Any]:

@@ -226,6 +226,8 @@ def _read_json(path: Path) -> Any:
         raise CliError(f"cannot read {path}: {exc.strerror}") from None
     except json.JSONDecodeError as exc:
         raise CliError(f"{path} is not valid JSON: {exc}", code="INVALID_JSON") from None
+    except RecursionError:
+        raise CliError(f"{path} is not valid JSON here: nested too deeply", code="INVALID_JSON") from None
 
 
 def _message(data: Any, message: Message, path: Path, what: str) -> Any:
