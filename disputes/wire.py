@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -38,6 +39,7 @@ T = TypeVar("T")
 CENT = Decimal("0.01")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FIRST_YEAR, LAST_YEAR = 2000, 2099
+_AMOUNT_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 MAX_AMOUNT = Decimal("1000000000000")  # a trillion yuan: beyond this it is a data error
 # google.protobuf.Timestamp's valid range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z
 _MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
@@ -58,16 +60,33 @@ def aware(value: datetime, path: str) -> datetime:
     return value
 
 
+def clip_text(value: str, limit: int = 40) -> str:
+    """``value`` cut to ``limit`` characters for quoting in an error."""
+    return value if len(value) <= limit else value[:limit] + "…"
+
+
 def money(value: Any, path: str) -> Decimal:
     """A non-negative amount in yuan with at most two decimal places (fen)."""
     if isinstance(value, bool):
         raise InvalidInput(f"expected an amount, got {value!r}", field=path)
     if isinstance(value, Decimal):
         amount = value
-    elif isinstance(value, int | str):
+    elif isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, str):
+        # plain ASCII decimal notation only: Decimal() would also take " 5 ", "١٢٣" (Arabic-Indic
+        # digits), "1e3" and "-0", none of which a ticketing system means as an amount
+        if value.startswith("-") and _AMOUNT_TEXT.fullmatch(value[1:]):
+            raise InvalidInput(f"amount must not be negative, got {value!r}", field=path)
+        if not _AMOUNT_TEXT.fullmatch(value):
+            raise InvalidInput(
+                f'{clip_text(value)!r} is not a decimal amount such as "199.00" (ASCII digits and at most '
+                "one point; no sign, spaces or exponent)",
+                field=path,
+            )
         try:
             amount = Decimal(value)
-        except InvalidOperation:
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
             raise InvalidInput(f'{value!r} is not a decimal amount such as "199.00"', field=path) from None
     elif isinstance(value, float):
         if not math.isfinite(value):
@@ -77,7 +96,7 @@ def money(value: Any, path: str) -> Decimal:
         raise InvalidInput(f'expected an amount such as "199.00", got {value!r}', field=path)
     if not amount.is_finite():
         raise InvalidInput(f"amount must be finite, got {value!r}", field=path)
-    if amount < 0:
+    if amount < 0 or amount.is_signed():  # -0.0 too
         raise InvalidInput(f"amount must not be negative, got {value!r}", field=path)
     if amount > MAX_AMOUNT:
         raise InvalidInput(f"amount {value!r} exceeds {MAX_AMOUNT} yuan; check the unit", field=path)

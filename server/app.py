@@ -38,6 +38,9 @@ from .tokens import PageTokens
 
 __all__ = ["ProofboxServer", "Started", "run"]
 
+MESSAGE_FRAMING_BYTES = 64 * 1024
+"""Room for a request's protobuf framing beyond ``max_message_bytes`` of payload."""
+
 SERVICE_NAMES = (
     service_pb2.DESCRIPTOR.services_by_name["ProofboxService"].full_name,
     admin_pb2.DESCRIPTOR.services_by_name["AdminService"].full_name,
@@ -111,7 +114,9 @@ class ProofboxServer:
 
         limits = MediaLimits(max_file_bytes=cfg.max_upload_bytes)
         options = [
-            ("grpc.max_receive_message_length", cfg.max_message_bytes),
+            # max_message_bytes is what a message may *carry* (an upload chunk of exactly 8 MiB, as
+            # documented); the protobuf framing around it (field tags, lengths) gets room on top
+            ("grpc.max_receive_message_length", cfg.max_message_bytes + MESSAGE_FRAMING_BYTES),
             ("grpc.max_send_message_length", cfg.max_message_bytes * 4),
             ("grpc.so_reuseport", 0),
             # keepalive (docs/api.md): clients may ping every 30 s, even between calls; the server

@@ -355,3 +355,41 @@ def test_a_photo_bomb_costs_a_worker_not_the_server(tmp_path: Path) -> None:
         client.close()
     finally:
         server.kill()
+
+
+# --- smaller items: amounts, an exactly 8 MiB chunk --------------------------------------------------
+
+
+def test_amounts_are_plain_ascii_decimals(tenant: Client) -> None:
+    """ " 5 ", "١٢٣" (Arabic-Indic digits), "-0" and "1e3" were accepted as amounts."""
+    from .helpers import case_dict
+
+    for amount in (" 5 ", "١٢٣", "-0", "1e3"):
+        data = case_dict("amounts")
+        data["order"]["amount"] = amount
+        error = _refused(tenant, "PutCase", service_pb2.PutCaseRequest(case=_case(data)))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, (amount, error.details())
+        assert trailers(error)["proofbox-error-field"] == "case.order.amount", amount
+    data = case_dict("amounts")
+    data["order"]["amount"] = "399"
+    assert tenant("PutCase", service_pb2.PutCaseRequest(case=_case(data))).changed
+
+
+def _case(data: dict[str, object]) -> object:
+    from proofbox.jsonform import parse
+    from proofbox.v1 import cases_pb2
+
+    return parse(data, cases_pb2.DisputeCase())
+
+
+def test_an_upload_chunk_of_exactly_8_mib_is_accepted(tenant: Client) -> None:
+    """The docs allow chunks up to max_message_bytes (8 MiB); a chunk of exactly 8 MiB was refused
+    (RESOURCE_EXHAUSTED: the message with its framing is a few bytes larger)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (2048, 1400), (30, 90, 150)).save(out, "BMP")  # 8.6 MB uncompressed
+    data = out.getvalue()
+    assert len(data) > 8 * 2**20
+    stored = tenant.upload(data, "big-chunk", PHOTO, filename="big.bmp", chunk=8 * 2**20)
+    assert stored.evidence.size_bytes == len(data)
