@@ -301,7 +301,11 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         self, call: Call, context: grpc.aio.ServicerContext[Any, Any], exc: BaseException
     ) -> NoReturn:
         if isinstance(exc, asyncio.CancelledError):
-            call.code = grpc.StatusCode.CANCELLED
+            # grpc cancels the handler both when the client goes away and when its deadline passes;
+            # logs and metrics tell the two apart (the client sees DEADLINE_EXCEEDED either way)
+            call.code = (
+                grpc.StatusCode.DEADLINE_EXCEEDED if _deadline_passed(context) else grpc.StatusCode.CANCELLED
+            )
             raise exc
         if isinstance(exc, grpc.aio.AbortError):  # a handler aborted by itself
             code: Any = context.code()
@@ -374,6 +378,18 @@ def _clipped(error: ProofboxError) -> ProofboxError:
     if isinstance(clipped, InvalidInput):
         clipped.field = clip(clipped.field, MAX_FIELD)
     return clipped
+
+
+def _deadline_passed(context: grpc.aio.ServicerContext[Any, Any]) -> bool:
+    try:
+        remaining = context.time_remaining()
+    except Exception:  # no deadline, or the call is already torn down
+        return False
+    return remaining is not None and remaining <= DEADLINE_SLACK_S
+
+
+DEADLINE_SLACK_S = 0.05
+"""A call cancelled with this little time left counts as past its deadline (timer granularity)."""
 
 
 def _log_unexpected(call: Call, exc: BaseException) -> None:

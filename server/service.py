@@ -463,13 +463,22 @@ class ProofboxServicer(service_pb2_grpc.ProofboxServiceServicer):
                 slots.release()
             await reader  # surfaces an error of the request stream itself
         finally:
-            reader.cancel()
+            # on a cancelled stream (client gone, deadline passed) nobody awaits these any more: each
+            # is cancelled, and an error it ends with anyway is retrieved here rather than logged
+            # later as "exception was never retrieved" under whatever request is then running
+            left = [reader, *pending]
             while not ready.empty():
                 leftover = ready.get_nowait()
                 if leftover is not None:
-                    leftover.cancel()
-            for task in pending:
+                    left.append(leftover)
+            for task in left:
                 task.cancel()
+                task.add_done_callback(_retrieved)
+
+
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 class AdminServicer(admin_pb2_grpc.AdminServiceServicer):

@@ -6,6 +6,7 @@ Each test here failed on the code before the fix (INTERNAL, or worse); see docs/
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -393,3 +394,54 @@ def test_an_upload_chunk_of_exactly_8_mib_is_accepted(tenant: Client) -> None:
     assert len(data) > 8 * 2**20
     stored = tenant.upload(data, "big-chunk", PHOTO, filename="big.bmp", chunk=8 * 2**20)
     assert stored.evidence.size_bytes == len(data)
+
+
+def test_a_passed_deadline_is_logged_as_deadline_exceeded(
+    tenant: Client, server: ServerProcess, video: SyntheticVideo
+) -> None:
+    """A client deadline that passed during an analysis was logged (and counted) as CANCELLED."""
+    import json
+
+    from .helpers import wait_until
+
+    stored = tenant.upload(video.path.read_bytes(), "late")
+    tenant.put_case(case_message("late"))
+    seen = len(server.lines)
+
+    def late(request_id: str) -> tuple[tuple[str, str], ...]:
+        return (*tenant.metadata, ("x-request-id", request_id))
+
+    for request_id, method, request in (
+        ("late-assess", "AssessEvidence", service_pb2.AssessEvidenceRequest(case_id="late")),
+        ("late-both", "AssessAndPredict", service_pb2.AssessAndPredictRequest(case_id="late")),
+    ):
+        error = _refused(getattr(tenant.svc, method), request, timeout=1.0, metadata=late(request_id))
+        assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    item = service_pb2.ScoreCasesRequest(
+        ref="late", case_id="late", evidence_ids=[stored.evidence.evidence_id]
+    )
+    with pytest.raises(grpc.RpcError) as info:
+        list(tenant.svc.ScoreCases(iter([item] * 3), metadata=late("late-stream"), timeout=1.0))
+    assert info.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+
+    def events() -> list[dict[str, object]]:
+        found = []
+        for line in list(server.lines)[seen:]:
+            try:
+                found.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return found
+
+    def logged() -> dict[object, object]:
+        return {
+            e.get("request_id"): e.get("status")
+            for e in events()
+            if e.get("msg") == "rpc" and str(e.get("request_id", "")).startswith("late-")
+        }
+
+    assert wait_until(lambda: len(logged()) == 3, timeout=20), logged()
+    assert set(logged().values()) == {"DEADLINE_EXCEEDED"}, logged()
+    time.sleep(2)  # the analyses stop at their next progress report meanwhile
+    tenant("GetCase", service_pb2.GetCaseRequest(case_id="late"))  # more requests come and go
+    assert [e for e in events() if e.get("level") == "error"] == []
