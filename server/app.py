@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import grpc
@@ -40,6 +42,9 @@ __all__ = ["ProofboxServer", "Started", "run"]
 
 MESSAGE_FRAMING_BYTES = 64 * 1024
 """Room for a request's protobuf framing beyond ``max_message_bytes`` of payload."""
+
+PING_TIMEOUT_S = 5.0
+"""A database probe that takes longer than this counts as the database being unreachable."""
 
 SERVICE_NAMES = (
     service_pb2.DESCRIPTOR.services_by_name["ProofboxService"].full_name,
@@ -207,16 +212,28 @@ class ProofboxServer:
 
     async def _watch_store(self, store: Store, interval_s: float) -> None:
         """Probe the database every ``interval_s``: NOT_SERVING while it does not answer, SERVING again
-        when it does (load balancers and Kubernetes take the instance out meanwhile)."""
-        loop = asyncio.get_running_loop()
+        when it does (load balancers and Kubernetes take the instance out meanwhile).
+
+        A probe that does not answer within :data:`PING_TIMEOUT_S` counts as down: a database behind
+        a network partition does not refuse, it just never answers (a pooled connection's query then
+        hangs for the TCP timeout, many minutes). Each probe runs on a thread of its own, so neither
+        a hung probe nor busy database threads hold the watcher up; and any error counts as down,
+        so the watcher never dies."""
         up = True
+        probe: Future[None] | None = None
         while True:
             await asyncio.sleep(interval_s)
+            if probe is None or probe.done():
+                probe = _in_thread(store.ping)
             try:
-                await loop.run_in_executor(self._db, store.ping)
+                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(probe)), PING_TIMEOUT_S)
                 now_up, problem = True, ""
-            except ProofboxError as exc:
-                now_up, problem = False, str(exc)
+            except TimeoutError:
+                now_up, problem = False, f"no answer within {PING_TIMEOUT_S:g} s"
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # StoreUnavailable, or anything else: down either way
+                now_up, problem = False, str(exc) or type(exc).__name__
             if now_up != up:
                 up = now_up
                 await self._set_health(up)
@@ -266,6 +283,22 @@ def build_info() -> dict[str, str]:
         "protobuf": protobuf_version,
         "python": platform.python_version(),
     }
+
+
+def _in_thread(fn: Callable[[], None]) -> Future[None]:
+    """Run ``fn`` on a daemon thread of its own (one that hangs cannot hold up the process's exit)."""
+    done: Future[None] = Future()
+
+    def run() -> None:
+        try:
+            fn()
+        except BaseException as exc:
+            done.set_exception(exc)
+        else:
+            done.set_result(None)
+
+    threading.Thread(target=run, name="db-probe", daemon=True).start()
+    return done
 
 
 def _safe_url(url: str) -> str:

@@ -220,3 +220,92 @@ def test_service_config_is_valid_json_and_documented() -> None:
     assert json.loads(json.dumps(SERVICE_CONFIG)) == SERVICE_CONFIG
     with grpc.insecure_channel("127.0.0.1:9", options=CHANNEL_OPTIONS):
         pass  # grpc accepts the config (it rejects a malformed one when the channel is created)
+
+
+class _FreezingProxy:
+    """TCP on 127.0.0.1 to PostgreSQL's Unix socket. Frozen, it forwards nothing and closes nothing:
+    what a network partition looks like to the server (no refusal, no reset, just no answer)."""
+
+    def __init__(self, socket_path: str) -> None:
+        import socket
+        import threading
+
+        self._path = socket_path
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen()
+        self.port: int = self.listener.getsockname()[1]
+        self._sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.socket(socket.AF_UNIX)
+            upstream.connect(self._path)
+            self._sockets += [client, upstream]
+            for src, dst in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(src, dst), daemon=True).start()
+
+    def _pump(self, src: object, dst: object) -> None:
+        try:
+            while data := src.recv(65536):  # type: ignore[attr-defined]
+                self.flowing.wait()
+                dst.sendall(data)  # type: ignore[attr-defined]
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.flowing.set()
+        self.listener.close()
+        for sock in self._sockets:
+            sock.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_health_turns_not_serving_when_the_database_stops_answering(postgres_db: str, tmp_path: Path) -> None:
+    """Issue 11: with the database behind a partition (it neither answers nor refuses), health stayed
+    SERVING for ever: the probe hung on a pooled connection. A probe that takes over 5 s now counts
+    as down, and health comes back when the database answers again."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(postgres_db)
+    query = parse_qs(parts.query)
+    proxy = _FreezingProxy(f"{query['host'][0]}/.s.PGSQL.{query['port'][0]}")
+    process = ServerProcess(
+        tmp_path / "data",
+        (
+            "--listen",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--database-url",
+            f"postgresql://postgres@127.0.0.1:{proxy.port}{parts.path}",
+        ),
+        env={"PROOFBOX_HEALTH_INTERVAL_S": "0.2"},
+    )
+    try:
+        process.start()
+        client = process.client()
+        client.put_case(case_message("partition-1"))
+        assert _health(process.address) == SERVING
+        proxy.flowing.clear()
+        assert wait_until(lambda: _health(process.address) == NOT_SERVING, timeout=30)
+        assert any(e.get("msg") == "database unreachable: health NOT_SERVING" for e in process.events())
+        proxy.flowing.set()
+        assert wait_until(lambda: _health(process.address) == SERVING, timeout=30)
+        found = client("GetCase", service_pb2.GetCaseRequest(case_id="partition-1"))
+        assert found.stored.case.case_id == "partition-1"
+        client.close()
+    finally:
+        process.kill()
+        proxy.close()
