@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/proofbox/v1/*.proto)
 PYTEST_ARGS ?=
 
-.PHONY: all run serve test check lint typecheck gen gen-check proto-lint bench bench-evidence bench-policy bench-server bench-batch bench-agreement ffmpeg fonts venv clean demo i18n i18n-extract i18n-update i18n-compile i18n-check
+.PHONY: all run serve test fuzz check lint typecheck gen gen-check proto-lint bench bench-evidence bench-policy bench-server bench-batch bench-agreement ffmpeg fonts venv clean demo i18n i18n-extract i18n-update i18n-compile i18n-check
 
 all: test
 
@@ -89,6 +89,12 @@ serve: run
 # Quick start, command 2: the whole test suite.
 test: $(STAMP) ffmpeg fonts
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The fuzz tests (tests/*/test_fuzz*.py: every request message against a real server, the case JSON
+# and JSON Lines parsers) at length; `make test` runs them briefly (20 examples each).
+FUZZ_EXAMPLES ?= 1000
+fuzz: $(STAMP)
+	PROOFBOX_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/server/test_fuzz.py tests/batch/test_fuzz_parsers.py -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check evidence disputes batch server proofbox tests bench
