@@ -221,17 +221,18 @@ class ServerProcess:
         time.sleep(0.2)
 
 
-def analysis_workers(server: ServerProcess) -> list[int]:
-    """PIDs of the server's analysis worker processes (not multiprocessing's resource tracker)."""
+def analysis_workers(server: ServerProcess, name: str = "proofbox-worker") -> list[int]:
+    """PIDs of the server's analysis worker processes (by process name: not the photo workers
+    ``proofbox-photo``, nor multiprocessing's resource tracker)."""
     assert server.process is not None
     found = []
     for task in Path(f"/proc/{server.process.pid}/task").iterdir():
         for child in (task / "children").read_text().split():
             try:
-                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+                comm = Path(f"/proc/{child}/comm").read_text().strip()
             except OSError:  # gone meanwhile
                 continue
-            if b"spawn_main" in cmdline:
+            if comm == name:
                 found.append(int(child))
     return found
 
