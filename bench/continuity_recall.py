@@ -6,6 +6,9 @@ a splice of a second take, a timestamp gap, a frozen run), each edit placed at a
 seed, runs :func:`evidence.assess.assess`, and counts an edit found when a continuity finding with
 the right code lies within ``--tolerance`` seconds (1 s) of it. It prints recall per edit (right
 code, and any continuity code), the continuity findings on the clean videos, and every miss.
+A cut or splice whose two sides differ no more than neighbouring frames do (an envelope seen
+edge-on on both sides of the removed seconds) is counted, and also reported apart as "invisible":
+no pixel comparison can see it (see :func:`visibility`).
 Thresholds are only ever tuned on ``TUNING_SEEDS``; report ``HELD_OUT_SEEDS``. Videos are cached
 in ``--cache`` by seed, edit and generator source hash.
 """
@@ -13,12 +16,15 @@ in ``--cache`` by seed, edit and generator source hash.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 from evidence import CaseFacts, Element
@@ -30,6 +36,7 @@ from evidence.media.synthetic import (
     render_frames,
     write_unboxing_video,
 )
+from evidence.media.tools import require_tool
 
 from .agreement import generator_hash
 
@@ -47,6 +54,7 @@ EXPECTED = {
     "freeze": "COMPLETENESS_FROZEN",
 }
 EDITS = ("clean", "cut", "splice", "pause", "freeze")
+INVISIBLE = 2.0  # a cut whose jump is under this many times the neighbouring frame changes
 
 
 def edit_overrides(seed: int, edit: str, duration: float) -> dict[str, Any]:
@@ -78,18 +86,46 @@ def truths(script: Any, edit: str) -> list[tuple[float, float]]:
     return []
 
 
+def visibility(path: Path, t: float, fps: float) -> float:
+    """How far the picture jumps at ``t`` (first frame after the edit): the HSV mean |difference|
+    of the frame pair across it over the median of the other frame pairs in the 0.6 s either side,
+    at 160 px (what a person stepping frame by frame would see). Below 2: the edit joins two
+    pictures no more different than neighbouring frames."""
+    start = max(0.0, t - 0.6)
+    w, h = 160, 90
+    argv = [require_tool("ffmpeg"), "-v", "error", "-ss", f"{start:.3f}", "-i", str(path), "-t", "1.2"]
+    argv += ["-vf", f"scale={w}:{h}", "-f", "rawvideo", "-pix_fmt", "bgr24", "-fps_mode", "passthrough"]
+    raw = subprocess.run([*argv, "pipe:"], capture_output=True, check=True, timeout=60).stdout
+    frames = np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
+    hsv = [cv2.cvtColor(f, cv2.COLOR_BGR2HSV) for f in frames]
+    diffs = [float(cv2.absdiff(a, b).mean()) for a, b in itertools.pairwise(hsv)]
+    if len(diffs) < 3:
+        return float("nan")
+    at = min(len(diffs) - 1, max(0, round((t - start) * fps) - 1))  # pair (at, at + 1) straddles t
+    jump = max(diffs[max(0, at - 1) : at + 2])
+    k = diffs.index(jump)
+    others = [d for i, d in enumerate(diffs) if abs(i - k) > 1]
+    return jump / max(float(np.median(others)) if others else 0.0, 1.0)
+
+
 def run_one(seed: int, edit: str, cache: Path, gen: str) -> dict[str, Any]:
     base = randomised_spec(seed)
     _, plain = render_frames(base)
     spec = replace(base, **edit_overrides(seed, edit, plain.duration_s))
     path = cache / f"{seed}-{edit}-{gen}.mp4"
     meta = path.with_suffix(".json")
-    if path.exists() and meta.exists():
-        truth = [tuple(x) for x in json.loads(meta.read_text())["truth"]]
+    stored = json.loads(meta.read_text()) if path.exists() and meta.exists() else {}
+    if "truth" in stored:
+        truth = [tuple(x) for x in stored["truth"]]
     else:
         script = write_unboxing_video(path, spec)
         truth = truths(script, edit)
-        meta.write_text(json.dumps({"truth": truth}))
+    if "visible" not in stored:
+        stored = {
+            "truth": truth,
+            "visible": [visibility(path, a, spec.fps) if a == b else None for a, b in truth],
+        }
+        meta.write_text(json.dumps(stored))
     a = assess(path, CaseFacts(return_tracking_number=spec.tracking_number))
     found = [
         (f.code, f.t_start, f.t_end)
@@ -100,6 +136,7 @@ def run_one(seed: int, edit: str, cache: Path, gen: str) -> dict[str, Any]:
         "seed": seed,
         "edit": edit,
         "truth": truth,
+        "visible": stored["visible"],
         "found": found,
         "mode": a.sampling.mode if a.sampling else "",
     }
@@ -138,7 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         for seed in seeds:
             r = run_one(seed, edit, args.cache, gen)
             results.append(r)
-            print(f"{edit:7s} seed {seed}: truth {r['truth']} found {r['found']} ({r['mode']})", flush=True)
+            vis = "".join(f" jump {v:.1f}x" for v in r["visible"] if v is not None)
+            print(
+                f"{edit:7s} seed {seed}: truth {r['truth']}{vis} found {r['found']} ({r['mode']})", flush=True
+            )
     print(f"\ncontinuity on {args.group} seeds {seeds[0]}..{seeds[-1]}, tolerance {args.tolerance:g} s")
     for edit in edits:
         rs = [r for r in results if r["edit"] == edit]
@@ -148,16 +188,22 @@ def main(argv: list[str] | None = None) -> int:
             continue
         n = right = anyc = 0
         extra = 0
+        hidden = hidden_right = 0
         for r in rs:
-            for t in r["truth"]:
+            for t, vis in zip(r["truth"], r["visible"], strict=True):
                 n += 1
                 codes = matched(tuple(t), r["found"], args.tolerance)
                 right += EXPECTED[edit] in codes
                 anyc += bool(codes)
+                if vis is not None and vis < INVISIBLE:
+                    hidden += 1
+                    hidden_right += EXPECTED[edit] in codes
             extra += max(0, len(r["found"]) - len(r["truth"]))
+        seen = n - hidden
         print(
             f"  {edit:7s} right code {right}/{n} ({100 * right / max(n, 1):.0f} %), any continuity code "
-            f"{anyc}/{n}, extra findings {extra}"
+            f"{anyc}/{n}, extra findings {extra}; visible edits {right - hidden_right}/{seen} "
+            f"({100 * (right - hidden_right) / max(seen, 1):.0f} %), invisible {hidden_right}/{hidden}"
         )
     return 0
 

@@ -209,14 +209,21 @@ class AnalysisConfig:
     cut_native_ratio: float = 5.0
     """A candidate this abrupt is corroborated by its abruptness alone (with persistence); below it,
     an edit trace in the packets at that frame (an inserted keyframe, an isolated near-intra
-    P-frame) must corroborate it. Real takes reach 2.6–3.4 (a bird's head close to the lens)."""
+    P-frame) must corroborate it. Abruptness is the larger of the plain ratio and the ratio with the
+    motion between frames followed (dense optical flow: hand-held shake no longer hides a cut).
+    Real takes reach 2.6–3.6 either way (a bird's head close to the lens); generated cuts under
+    shake 3.6–4.7 plain, 5.2–10 with motion followed."""
+    cut_native_marked_ratio: float = 4.0
+    """With an edit trace in the packets, a candidate must still be this abrupt: x264's scene-cut
+    keyframes also fall on fast movements (a real take's bird head: 3.6 with such a keyframe)."""
     cut_native_marked_min: float = 10.0
     """...and then the change must be at least this: a keyframe's own coding redraws the picture a
     little (keyframe pulsing), so a small jump at a keyframe is what the keyframe did."""
     cut_keyframe_pulse_ratio: float = 1.8
-    """A jump on a keyframe must be at least this many times the median change at the video's other
-    keyframes (when two or more show one): a hard encode redraws the picture a little at every
-    keyframe. Measured at CRF 32, 360 px, a keyframe every 2 s: a calm drone shot pulses 4.3–5.4 at
+    """A jump on a keyframe must be at least this many times the change at the nearest other
+    keyframes (the larger of the one before and the one after): a hard encode redraws the picture a
+    little at every keyframe, most in a still, detailed close-up (generated: 5.7 at two keyframes in
+    a row, 2-3 elsewhere in the same video). Measured at CRF 32, 360 px, a keyframe every 2 s: a calm drone shot pulses 4.3–5.4 at
     each keyframe (one taken for a cut before this rule), while 2 s removed from it on a keyframe
     jumped 10.5 (1.98x): thin; a low-resolution comparison would separate them better."""
     cut_persist_min: float = 0.6

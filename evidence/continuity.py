@@ -75,12 +75,21 @@ class Jump:
     persist: float  # min over both directions; nan when neither side had frames to compare
     border_shift: float  # border colour, averaged over ``cut_side_s`` either side
     palette: float = math.nan  # hue-saturation histogram distance, averaged over ``cut_side_s`` either side
+    # the jump over the pairs around it, each compared after following the motion between its frames
+    # (dense optical flow): what shake, a pan or a moving subject explain is left out, a cut is not
+    flow: float = math.nan
     # HSV of the frames either side, kept only when the jump persists (a cut's key frames)
     frames: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
     @property
     def ratio(self) -> float:
         return self.content / max(self.neighbours, 1.0)
+
+    @property
+    def abrupt(self) -> float:
+        """How abrupt the jump is: its ratio to the pairs around it, plain or with motion followed
+        (whichever is larger: a hand-held camera's shake makes every pair change)."""
+        return max(self.ratio, 0.0 if math.isnan(self.flow) else self.flow)
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,21 @@ def _border(img: np.ndarray) -> np.ndarray:
 
 def _diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(cv2.absdiff(a, b).mean())
+
+
+def _flow_residual(a: np.ndarray, b: np.ndarray) -> float:
+    """HSV mean |difference| of two small frames after warping ``b`` onto ``a`` along the dense
+    optical flow between them (Farneback on the value channel): camera shake, a pan and a moving
+    subject are followed; a cut to another picture is not. Only computed for candidate jumps and
+    their neighbours (a few frames per candidate)."""
+    va, vb = a[..., 2], b[..., 2]
+    flow = cv2.calcOpticalFlowFarneback(va, vb, None, 0.5, 3, 9, 3, 5, 1.1, 0)
+    h, w = va.shape
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    warped = cv2.remap(
+        b, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    return float(cv2.absdiff(a, warped).mean())
 
 
 PALETTE_MIN_SV = 40  # below this saturation or value a pixel's hue is noise (grey, dark)
@@ -155,6 +179,7 @@ class _Pending:
     fwd: float
     border_before: np.ndarray
     palettes_before: list[np.ndarray]
+    flow: float = math.nan
     borders_after: list[np.ndarray] = field(default_factory=list)
     palettes_after: list[np.ndarray] = field(default_factory=list)
 
@@ -239,6 +264,7 @@ class NativeTrack:
         # up to two frame steps either side; repeated frames (a 20 fps take written at 25 fps) are
         # no step and would make any change look abrupt
         neigh: list[float] = []
+        neigh_at: list[int] = []
         seen = 0
         for steps in (range(k - 1, k - 1 - LOOK, -1), range(k + 1, k + 1 + LOOK)):
             got = 0
@@ -248,6 +274,7 @@ class NativeTrack:
                 seen += 1
                 if self.content[j] >= REPEAT_MAX:
                     neigh.append(self.content[j])
+                    neigh_at.append(j)
                     got += 1
                     if got == 2:
                         break
@@ -261,6 +288,7 @@ class NativeTrack:
         if before is None or after is None:
             return
         t, t_before = self.times[k], self.times[k - 1]
+        flow = self._flow_ratio(k, neigh_at)
         gap, window, side = cfg.cut_persist_gap_s, cfg.cut_persist_window_s, cfg.cut_side_s
         bwd = math.inf
         borders_before = []
@@ -292,10 +320,26 @@ class NativeTrack:
                 fwd,
                 np.mean(borders_before, axis=0),
                 palettes_before,
+                flow,
                 borders_after,
                 palettes_after,
             )
         )
+
+    def _flow_ratio(self, k: int, neigh_at: Sequence[int]) -> float:
+        """The jump at ``k`` over the mean of its neighbouring pairs, each pair compared after
+        following the motion between its frames (:func:`_flow_residual`)."""
+        jump = self._flow_diff(k)
+        if jump is None:
+            return math.nan
+        around = [d for d in (self._flow_diff(j) for j in neigh_at) if d is not None]
+        return jump / max(float(np.mean(around)) if around else 0.0, 1.0)
+
+    def _flow_diff(self, k: int) -> float | None:
+        a, b = self._ring_frame(k - 1), self._ring_frame(k)
+        if a is None or b is None:
+            return None
+        return _flow_residual(a[2], b[2])
 
     def _update_pending(self, t: float, hsv: np.ndarray, border: np.ndarray) -> None:
         cfg = self.cfg
@@ -330,6 +374,7 @@ class NativeTrack:
                 persist,
                 shift,
                 _palette_distance(p.palettes_before, p.palettes_after),
+                p.flow,
                 (p.before, p.after) if keep else None,
             )
         )
@@ -345,20 +390,27 @@ def _streams(samples: Sequence[Sample]) -> dict[int, list[Sample]]:
 
 
 def _keyframe_pulse(track: NativeTrack, t: float, keyframes: Sequence[float], tol: float) -> float | None:
-    """The typical change at this track's *other* keyframes when ``t`` is a keyframe itself (None
-    when it is not, or fewer than two other keyframes show a change): a keyframe redraws the
-    picture at its own quality, so a hard encode jumps a little at every keyframe."""
+    """The change at this track's nearest *other* keyframes when ``t`` is a keyframe itself (the
+    larger of the nearest one before and the nearest one after, at least 0.5 s away; None when ``t``
+    is no keyframe or no other keyframe shows a change): a keyframe redraws the picture at its own
+    quality, so a hard encode jumps a little at every keyframe, most in a detailed, still close-up."""
     if not any(abs(k - t) <= tol for k in keyframes):
         return None
     times = np.asarray(track.times)
-    pulses = []
-    for k in keyframes:
+    before: float | None = None
+    after: float | None = None
+    for k in sorted(keyframes):
         if abs(k - t) < 0.5 or not track.covers(k, k):
             continue
         i = int(np.argmin(np.abs(times - k)))
-        if abs(times[i] - k) <= tol and not math.isnan(track.content[i]):
-            pulses.append(track.content[i])
-    return float(np.median(pulses)) if len(pulses) >= 2 else None
+        if abs(times[i] - k) > tol or math.isnan(track.content[i]):
+            continue
+        if k < t:
+            before = track.content[i]  # the last one before wins
+        elif after is None:
+            after = track.content[i]
+    pulses = [p for p in (before, after) if p is not None]
+    return max(pulses) if pulses else None
 
 
 def native_breaks(
@@ -382,16 +434,20 @@ def native_breaks(
             if math.isnan(j.persist) or j.persist < cfg.cut_persist_min:
                 continue
             evidence = [
-                f"a single-frame jump {j.ratio:.1f}x the frame changes around it",
+                f"a single-frame jump {j.abrupt:.1f}x the frame changes around it (motion followed)",
                 f"the picture does not come back within {cfg.cut_persist_window_s:g} s",
             ]
             frame_dt = max(1e-3, j.t - j.t_before)
             mark = None
-            if edit_mark is not None and j.content >= cfg.cut_native_marked_min:
+            if (
+                edit_mark is not None
+                and j.content >= cfg.cut_native_marked_min
+                and j.abrupt >= cfg.cut_native_marked_ratio
+            ):
                 mark = edit_mark(j.t, 0.5 * frame_dt)
             if mark is not None:
                 evidence.append(mark)
-            elif j.ratio < cfg.cut_native_ratio:
+            elif j.abrupt < cfg.cut_native_ratio:
                 continue
             else:  # abrupt on its own; on a regular keyframe it must also beat the keyframe redraw
                 pulse = _keyframe_pulse(track, j.t, keyframes, 0.5 * frame_dt)
@@ -413,7 +469,7 @@ def native_breaks(
                     j.neighbours,
                     j.border_shift,
                     j.t - j.t_before,
-                    ratio=j.ratio,
+                    ratio=j.abrupt,
                     persist=j.persist,
                     evidence=tuple(evidence),
                     palette=j.palette,

@@ -870,7 +870,14 @@ class LookRenderer:
             (ix0, iy0, iw0), (ix1, iy1, iw1) = self._item_out(cx, cy, s), self._closeup(cx, cy)
             iw = math.exp((1 - k) * math.log(iw0) + k * math.log(iw1))
             ix, iy = ix0 + (ix1 - ix0) * k, iy0 + (iy1 - iy0) * k
-            self.place(canvas, self.item, ix, iy, iw, iw * self.item.shape[0] / self.item.shape[1])
+            ih = iw * self.item.shape[0] / self.item.shape[1]
+            self.place(canvas, self.item, ix, iy, iw, ih)
+            if u < 0.5:  # the hands that lifted the goods out let go and leave the frame (no sudden
+                # vanishing; drawn from where the lifting left them)
+                ox, oy, ow_ = self._item_out(cx, cy, s)
+                oh_ = ow_ * self.item.shape[0] / self.item.shape[1]
+                drop = min(1.0, u / 0.5) * self.h * 0.7
+                self._hands(canvas, ox, oy + drop, ow_ / 2, oh_ / 2 + drop, 1.0 + u * 0.25)
         elif phase.name == "closeup":
             ix, iy, iw = self._closeup(cx, cy)
             self.place(canvas, self.item, ix, iy, iw, iw * self.item.shape[0] / self.item.shape[1])

@@ -194,21 +194,9 @@ def test_the_same_take_re_encoded_the_same_way_stays_clean(made, name: str) -> N
 CLIP_VARIANTS = ["joined", "held", "stills", "fade"]
 
 
-# a known weak spot, kept visible: in this variant x264 puts a scene-cut keyframe on the bird's
-# fastest head movement (6.7 s of the take, 8.7 s here: change 23, 3.6x the frames around it,
-# persistent), and that keyframe is taken for an editor's; the control of the same clip is clean
-KNOWN = {("cockatoo.mp4", "stills"): "false CUT at 8.7 s: an encoder keyframe on a fast movement"}
-
-
 @pytest.mark.parametrize(
     ("name", "variant"),
-    [
-        pytest.param(
-            n, v, marks=[pytest.mark.xfail(reason=KNOWN[(n, v)], strict=False)] if (n, v) in KNOWN else []
-        )
-        for n in sorted(REMOVED)
-        for v in CLIP_VARIANTS
-    ],
+    [(n, v) for n in sorted(REMOVED) for v in CLIP_VARIANTS],
 )
 def test_each_real_footage_edit_is_found_where_it_was_made_with_its_own_code(  # type: ignore[no-untyped-def]
     made, name: str, variant: str

@@ -1,0 +1,63 @@
+"""The native track's cut rule on frames made here: a hand-held camera's shake, a cut under it."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from evidence import AnalysisConfig
+from evidence.continuity import NativeTrack, native_breaks
+
+CFG = AnalysisConfig()
+FPS = 25.0
+
+
+def _world(seed: int) -> np.ndarray:
+    """A large mottled, coloured picture the camera looks at a part of."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, (24, 40, 3), np.uint8)
+    big = cv2.resize(base, (1280, 720), interpolation=cv2.INTER_CUBIC)
+    return cv2.GaussianBlur(big, (0, 0), 4)
+
+
+def _shaky_take(cut_at: int | None, n: int = 75, seed: int = 3) -> NativeTrack:
+    """``n`` frames of a camera shaking by several pixels a frame over one picture; from frame
+    ``cut_at`` on it looks at another picture of the same kind (the frames between were cut out)."""
+    world, other = _world(seed), _world(seed + 7)
+    rng = np.random.default_rng(seed + 1)
+    track = NativeTrack(CFG)
+    x, y = 300.0, 200.0
+    for i in range(n):
+        x += float(rng.normal(0, 4))
+        y += float(rng.normal(0, 3))
+        seen = other if cut_at is not None and i >= cut_at else world
+        view = seen[int(y) : int(y) + 270, int(x) : int(x) + 480]
+        track.feed(i / FPS, cv2.resize(view, (160, 90), interpolation=cv2.INTER_AREA))
+    return track
+
+
+def test_shake_alone_is_no_cut() -> None:
+    assert native_breaks([_shaky_take(None)], CFG) == []
+
+
+def test_a_cut_under_shake_is_found_once_motion_is_followed() -> None:
+    track = _shaky_take(40)
+    (b,) = native_breaks([track], CFG)
+    assert abs(b.t - 40 / FPS) < 1e-6 and b.kind in ("cut", "splice")
+    (jump,) = [j for j in track.jumps if abs(j.t - b.t) < 1e-6]
+    # the shake makes every pair change: plainly the cut is not so abrupt; motion followed, it is
+    assert jump.flow > jump.ratio and jump.flow >= CFG.cut_native_ratio
+
+
+def test_a_scene_cut_keyframe_on_a_movement_is_no_edit_trace_on_its_own() -> None:
+    """An encoder's keyframe at a candidate that is not abrupt enough does not make it a cut."""
+    track = _shaky_take(None)
+
+    def mark(t: float, tol: float) -> str:
+        return "an encoder inserted a keyframe at that frame"
+
+    assert native_breaks([track], CFG, edit_mark=mark) == []
+    # there was a candidate the old rule (a mark and a change of 10) took for a cut
+    assert any(
+        j.persist >= CFG.cut_persist_min and j.content >= CFG.cut_native_marked_min for j in track.jumps
+    )
