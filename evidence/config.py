@@ -213,9 +213,11 @@ class AnalysisConfig:
     motion between frames followed (dense optical flow: hand-held shake no longer hides a cut).
     Real takes reach 2.6–3.6 either way (a bird's head close to the lens); generated cuts under
     shake 3.6–4.7 plain, 5.2–10 with motion followed."""
-    cut_native_marked_ratio: float = 4.0
-    """With an edit trace in the packets, a candidate must still be this abrupt: x264's scene-cut
-    keyframes also fall on fast movements (a real take's bird head: 3.6 with such a keyframe)."""
+    cut_native_marked_ratio: float = 3.0
+    """With an edit trace in the packets, a candidate must still be this abrupt (was: any candidate,
+    2.2). Thin: x264's scene-cut keyframes also fall on fast movements (a real take's bird head,
+    3.6 with such a keyframe, is still taken for a cut), while the classic generated cut measures
+    3.9 with an inserted keyframe."""
     cut_native_marked_min: float = 10.0
     """...and then the change must be at least this: a keyframe's own coding redraws the picture a
     little (keyframe pulsing), so a small jump at a keyframe is what the keyframe did."""

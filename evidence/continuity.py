@@ -42,6 +42,7 @@ DENSE_PAIR_MAX_DT = 0.35
 ALIGN_PAIR_MAX_DT = 0.15  # alignment collapse is only telling when a motion spans several pairs
 NATIVE_MAX_DT = 0.2  # consecutive native frames further apart than this are a gap, not a frame step
 REPEAT_MAX = 0.5  # a frame pair changing less than this is a repeated frame (a rate conversion), no step
+FREEZE_CHANGE = 10.0  # a pair changing this many times ``freeze_max_diff`` shows another picture
 LOOK = 4  # how many frames either side of a jump its neighbours are looked for (skipping repeats)
 EditMark = Callable[[float, float], str | None]
 
@@ -696,12 +697,15 @@ def find_freezes(
 ) -> list[Freeze]:
     """Runs of identical frames lasting at least ``freeze_min_s``.
 
-    A pair is still when its frames are (nearly) identical and, where the packet index is known,
-    only near-empty packets lie between them: an encoder spends almost nothing on a frozen picture
-    (while still refining it for a while), but real footage of a still scene carries sensor noise.
+    A pair is still when its frames are identical (``freeze_max_diff``), or nearly identical with
+    only near-empty packets between them where the packet index is known: an encoder spends almost
+    nothing on a frozen picture (while still refining it for a while), but real footage of a still
+    scene carries sensor noise. Packets alone cannot tell when most of the video is frozen (nothing
+    is tiny next to the video's own median packet), so identical pictures count on their own.
     Runs seen by different decode streams are merged before the length test.
     """
     runs: list[Freeze] = []
+    changes: list[tuple[float, float]] = []  # pairs whose pictures clearly differ
     for seq in _streams(samples).values():
         start: float | None = None
         last: float | None = None
@@ -709,10 +713,15 @@ def find_freezes(
             p = s.pair
             still = False
             if p is not None and p.dt <= 2.5:
-                if tiny_between is None:
-                    still = p.freeze <= cfg.freeze_max_diff
-                else:  # frozen frames cost the encoder nothing: demand that too
+                # identical pictures are still whatever the packets say: when most of a video is
+                # frozen (a slideshow of stills) its packets are all small and none stands out as tiny
+                still = p.freeze <= cfg.freeze_max_diff
+                if not still and tiny_between is not None:
+                    # nearly identical, and the encoder spent nothing between them (its refinement
+                    # of a frozen picture moves pixels a little)
                     still = p.freeze <= 4 * cfg.freeze_max_diff and tiny_between(s.t - p.dt, s.t)
+            if p is not None and p.dt <= 2.5 and p.freeze > FREEZE_CHANGE * cfg.freeze_max_diff:
+                changes.append((s.t - p.dt, s.t))
             if still:
                 assert p is not None
                 if start is None:
@@ -727,7 +736,10 @@ def find_freezes(
     runs.sort(key=lambda f: f.start)
     merged: list[Freeze] = []
     for f in runs:
-        if merged and f.start <= merged[-1].end + 0.25:
+        # runs of one picture split by a noisy pair (a keyframe's redraw), or seen by two decode
+        # streams, are one run; two stills one after the other (a slideshow) are two
+        between = bool(merged) and any(merged[-1].end - 1e-6 <= a and b <= f.start + 1e-6 for a, b in changes)
+        if merged and (f.start <= merged[-1].end or (f.start <= merged[-1].end + 0.25 and not between)):
             merged[-1] = Freeze(merged[-1].start, max(merged[-1].end, f.end))
         else:
             merged.append(f)
