@@ -225,7 +225,7 @@ def _read_plan(
     readers: dict[str, tuple[str, Reader]] = {}
     absent = []
     for f in dataclasses.fields(cls):
-        if not f.init:
+        if not f.init or f.metadata.get("proto") is False:
             continue
         has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
         fd = descriptor.fields_by_name[f.name]
@@ -305,6 +305,8 @@ def _write_plan(cls: type, message_cls: Any) -> tuple[tuple[str, int, Any], ...]
     """How to fill each field of ``message_cls`` from a ``cls`` instance (derived from the descriptor)."""
     steps: list[tuple[str, int, Any]] = []
     for f in dataclasses.fields(cls):
+        if f.metadata.get("proto") is False:  # kept inside the server (e.g. evidence fingerprints)
+            continue
         fd = message_cls.DESCRIPTOR.fields_by_name[f.name]
         sub = fd.message_type
         if sub is not None and sub.GetOptions().map_entry:

@@ -25,6 +25,7 @@ from .barcodes import (
 from .config import AnalysisConfig
 from .continuity import NativeTrack, drop_freeze_edges, find_breaks, find_freezes
 from .elements import DecodeSummary, Evidence, judge_all
+from .fingerprint import FrameHasher
 from .model import (
     Assessment,
     BarcodeRead,
@@ -72,6 +73,7 @@ class VideoAnalyzer:
         self._scene_last = -math.inf
         self._seen_times: set[int] = set()
         self.native: dict[int, NativeTrack] = {}
+        self.hasher = FrameHasher()
 
     # --- feeding ---------------------------------------------------------------------------
 
@@ -95,6 +97,8 @@ class VideoAnalyzer:
         sample = measure(image, t, key, dense, stream, state, max_pair_dt=0.55)
         if self.packets is not None and self.mode == "hybrid":
             sample.motion_proxy = self.packets.motion_proxy(t)
+        if self.hasher.wants(t):  # the fingerprint, from the grey frame ``measure`` reduced
+            self.hasher.offer(t, state.grey_small if state.grey_small is not None else image, stream)
         self._thin_scene(sample)
         self.samples.append(sample)
         self.reel.offer(t, image)
@@ -164,6 +168,7 @@ class VideoAnalyzer:
         """Forget a decode stream's samples (a window that did not decode cleanly)."""
         self.samples = [s for s in self.samples if s.stream != stream]
         self.native.pop(stream, None)
+        self.hasher.drop_stream(stream)
 
     # --- planning ----------------------------------------------------------------------------
 
@@ -273,6 +278,7 @@ class VideoAnalyzer:
             keyframes=keyframes,
             sampling=stats,
             summary=summary,
+            fingerprint=self.hasher.result(duration),
         )
 
     def _keyframes(self, elements: Sequence[object]) -> tuple[KeyFrame, ...]:

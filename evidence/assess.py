@@ -20,6 +20,7 @@ from .barcodes import read_barcodes
 from .config import AnalysisConfig
 from .elements import DecodeSummary
 from .errors import InvalidInput, TruncatedMedia, UndecodableMedia
+from .fingerprint import photo_fingerprint
 from .media.decode import DecodeLog, DecodeRequest, decode
 from .media.photos import load_photo
 from .media.probe import PacketTable, probe_video, read_packets
@@ -49,7 +50,12 @@ def assess_photo(path: Path, cfg: AnalysisConfig, name: str = "") -> PhotoFacts:
         sw, sh = fit_size(w, h, PHOTO_SCAN_MAX_SIDE)
         grey = cv2.resize(grey, (sw, sh), interpolation=cv2.INTER_AREA)
     reads = read_barcodes(grey, try_harder=True, source=name or path.name)
-    return replace(facts, barcodes=tuple(reads), name=name or facts.name or path.name)
+    return replace(
+        facts,
+        barcodes=tuple(reads),
+        name=name or facts.name or path.name,
+        fingerprint=photo_fingerprint(grey),
+    )
 
 
 def _decodable_until(

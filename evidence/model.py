@@ -19,6 +19,7 @@ __all__ = [
     "Element",
     "ElementResult",
     "Finding",
+    "Fingerprint",
     "KeyFrame",
     "PhotoFacts",
     "SamplingStats",
@@ -130,6 +131,18 @@ class BarcodeRead:
 
 
 @dataclass(frozen=True)
+class Fingerprint:
+    """Perceptual hashes of one piece of evidence (:mod:`evidence.fingerprint`): a video's sampled
+    frames, or a photo's single picture; what finds the same footage offered for another case."""
+
+    kind: str  # "video" or "photo"
+    times: tuple[float, ...]  # seconds into the video of each hash (0.0 for a photo)
+    hashes: tuple[int, ...]  # 64-bit pHash per time
+    mirrored: tuple[int, ...]  # pHash of the mirror image per time
+    duration: float = 0.0
+
+
+@dataclass(frozen=True)
 class PhotoFacts:
     """What a photo's container and EXIF say, plus what was read from its pixels."""
 
@@ -144,6 +157,8 @@ class PhotoFacts:
     creation_times: tuple[CreationTime, ...] = ()
     barcodes: tuple[BarcodeRead, ...] = ()
     name: str = ""
+    # perceptual hashes (evidence.fingerprint); server-internal, not part of the API
+    fingerprint: Fingerprint | None = field(default=None, metadata={"proto": False})
 
     @property
     def creation_time(self) -> CreationTime | None:
@@ -232,6 +247,8 @@ class Assessment:
     keyframes: tuple[KeyFrame, ...] = ()
     sampling: SamplingStats | None = None
     summary: Mapping[str, float] = field(default_factory=dict)  # headline signal figures
+    # the video's perceptual hashes (evidence.fingerprint); server-internal, not part of the API
+    fingerprint: Fingerprint | None = field(default=None, metadata={"proto": False})
 
     def element(self, element: Element) -> ElementResult:
         for result in self.elements:

@@ -137,7 +137,7 @@ def model_plain(value: Any) -> Any:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(value):
             item = getattr(value, f.name)
-            if item is None:
+            if item is None or f.metadata.get("proto") is False:
                 continue
             if f.name == "position":  # BarcodeRead corners
                 out[f.name] = [{"x": int(x), "y": int(y)} for x, y in item]

@@ -40,6 +40,7 @@ from .convert import (
     prediction_to_proto,
 )
 from .ids import check_case_id, check_operation_id, check_sha256, new_result_id
+from .reuse import check_reuse, offered_files
 from .store import CaseRecord, EvidenceRecord, ResultRecord, Store
 
 __all__ = ["CaseRef", "Engine", "Scored", "StoredAssessment"]
@@ -234,13 +235,17 @@ class Engine:
 
     async def assess(
         self,
+        principal: Principal,
         scored: Scored,
         selection: tuple[EvidenceRecord | None, list[EvidenceRecord]],
         token: str | None,
         *,
         timeout_s: float | None,
         wait: bool,
+        dry_run: bool = False,
     ) -> tuple[Assessment, list[str]]:
+        """Assess the files in the pool, then look up the tenant's earlier evidence showing the same
+        footage (``server.reuse``); a dry run stores no fingerprint."""
         video, photos = selection
         files = ([video] if video else []) + photos
         with self.blobs.staged([(r.sha256, r.filename) for r in files]) as paths:
@@ -253,6 +258,17 @@ class Engine:
                 disputes.evidence_facts(scored.case),
                 timeout_s=timeout_s,
                 wait=wait,
+            )
+        offered = offered_files(assessment, video, photos)
+        if offered:
+            assessment = await self.db(
+                check_reuse,
+                self.store,
+                principal.tenant_id,
+                scored.case.case_id,
+                offered,
+                assessment,
+                not dry_run,
             )
         return assessment, [r.sha256 for r in files]
 
@@ -378,7 +394,9 @@ class Engine:
             assessment: Assessment | None = None
             used: list[str] = []
             if selection is not None:
-                assessment, used = await self.assess(scored, selection, token, timeout_s=timeout_s, wait=wait)
+                assessment, used = await self.assess(
+                    principal, scored, selection, token, timeout_s=timeout_s, wait=wait, dry_run=dry_run
+                )
             prediction: prediction_pb2.Prediction | None = None
             basis: records_pb2.EvidenceBasis | None = None
             if predict:

@@ -334,6 +334,30 @@ _MESSAGES = (
         "CONSISTENCY_PHOTO_TIME_APART",
         "a photo was taken more than a day from the video: they may not show the same unpacking",
     ),
+    F_(
+        "CONSISTENCY_EVIDENCE_REUSED/video_video",
+        "the video ({start_s:time}–{end_s:time}) shows the same footage as video {other_evidence_id:.12} "
+        "({other_start_s:time}–{other_end_s:time} there) of case {other_case_ids}, similarity "
+        "{similarity:.2f}: a person should compare both cases before relying on it",
+    ),
+    F_(
+        "CONSISTENCY_EVIDENCE_REUSED/video_photo",
+        "the video at {start_s:time} shows the same picture as photo {other_name} (evidence "
+        "{other_evidence_id:.12}) of case {other_case_ids}, similarity {similarity:.2f}: a person should "
+        "compare both cases before relying on it",
+    ),
+    F_(
+        "CONSISTENCY_EVIDENCE_REUSED/photo_video",
+        "{photo} shows the same picture as video {other_evidence_id:.12} at {other_start_s:time} of "
+        "case {other_case_ids}, similarity {similarity:.2f}: a person should compare both cases before "
+        "relying on it",
+    ),
+    F_(
+        "CONSISTENCY_EVIDENCE_REUSED/photo_photo",
+        "{photo} shows the same picture as photo {other_name} (evidence {other_evidence_id:.12}) of "
+        "case {other_case_ids}, similarity {similarity:.2f}: a person should compare both cases before "
+        "relying on it",
+    ),
     # --- 时效性 timeliness ---------------------------------------------------------------------
     F_(
         "TIMELINESS_TIMES_DISAGREE",
@@ -516,6 +540,11 @@ _RULES = (
         "proofbox default: photos taken within {max_apart_s:duration} of the video",
     ),
     F_("CONSISTENCY_PHOTO_TIME_APART", "proofbox default: photos taken within a day of the video"),
+    F_(
+        "CONSISTENCY_EVIDENCE_REUSED",
+        "proofbox default: perceptual hashes of frames within {frame_bits} of 64 bits over at least "
+        "{min_run_s:g} s, of photos within {photo_bits} bits",
+    ),
     F_("TIMELINESS_TIMES_DISAGREE", "creation times within 1 h of each other"),
     F_("TIMELINESS_BEFORE_SIGN_FOR", "creation time ≥ sign-for time − {tolerance_s:g} s clock tolerance"),
     F_(

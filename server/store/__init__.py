@@ -10,12 +10,13 @@ from pathlib import Path
 
 from evidence.errors import InvalidInput
 
-from .base import ApiKeyRecord, CaseRecord, EvidenceRecord, ResultRecord, Store, StoreUnavailable
+from .base import ApiKeyRecord, CaseRecord, EvidenceRecord, PrintRecord, ResultRecord, Store, StoreUnavailable
 
 __all__ = [
     "ApiKeyRecord",
     "CaseRecord",
     "EvidenceRecord",
+    "PrintRecord",
     "ResultRecord",
     "Store",
     "StoreUnavailable",

@@ -24,6 +24,7 @@ __all__ = [
     "ApiKeyRecord",
     "CaseRecord",
     "EvidenceRecord",
+    "PrintRecord",
     "ResultRecord",
     "SqlStore",
     "Store",
@@ -63,6 +64,31 @@ class EvidenceRecord:
     facts: bytes  # serialized proofbox.v1.VideoFacts or PhotoFacts
     created_at: datetime
     case_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PrintRecord:
+    """An evidence file's perceptual fingerprint and the hashes it is indexed by (issue 15)."""
+
+    tenant_id: str
+    sha256: str
+    kind: str  # "video" or "photo"
+    data: bytes  # evidence.reuse.pack of the Fingerprint
+    created_at: datetime
+    index: tuple[tuple[int, int], ...] = ()  # (time in ms, unsigned 64-bit hash) rows of the index
+
+
+def _signed(h: int) -> int:
+    return h - (1 << 64) if h >= 1 << 63 else h
+
+
+def _unsigned(h: int) -> int:
+    return h + (1 << 64) if h < 0 else h
+
+
+def bands(h: int) -> tuple[int, int, int, int]:
+    """The four 16-bit bands of a 64-bit hash, most significant first."""
+    return ((h >> 48) & 0xFFFF, (h >> 32) & 0xFFFF, (h >> 16) & 0xFFFF, h & 0xFFFF)
 
 
 @dataclass(frozen=True)
@@ -139,6 +165,20 @@ class Store(abc.ABC):
     ) -> tuple[list[EvidenceRecord], tuple[int, str] | None]:
         """The case's evidence, oldest link first, after the (link micros, sha256) keyset position;
         also the position of the last record returned (None when there is none)."""
+
+    # --- fingerprints (reused evidence) ---
+    @abc.abstractmethod
+    def put_print(self, record: PrintRecord) -> bool:
+        """Store a file's fingerprint and index rows unless the tenant has them; True when stored."""
+
+    @abc.abstractmethod
+    def get_prints(self, tenant_id: str, sha256s: Sequence[str]) -> dict[str, PrintRecord]:
+        """The stored fingerprints of these files (without their index rows)."""
+
+    @abc.abstractmethod
+    def find_hashes(self, tenant_id: str, probes: Sequence[int], limit: int) -> list[tuple[str, int]]:
+        """Index rows (file sha256, unsigned hash) sharing a 16-bit band with any probe hash, at most
+        ``limit``; the caller verifies the Hamming distance."""
 
     # --- cases ---
     @abc.abstractmethod
@@ -377,6 +417,66 @@ class SqlStore(Store):
             records = [_evidence(r, self._case_ids(cur, tenant_id, r[1])) for r in found]
         position = (int(found[-1][8]), str(found[-1][1])) if found else None
         return records, position
+
+    # --- fingerprints ---
+
+    def put_print(self, record: PrintRecord) -> bool:
+        with self._transaction(write=True) as cur:
+            cur.execute(
+                self._sql(
+                    "INSERT INTO evidence_prints (tenant_id, sha256, kind, print, created_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+                ),
+                (record.tenant_id, record.sha256, record.kind, record.data, micros(record.created_at)),
+            )
+            if cur.rowcount != 1:
+                return False
+            rows = [
+                (record.tenant_id, record.sha256, t_ms, _signed(h), *bands(h)) for t_ms, h in record.index
+            ]
+            if rows:
+                cur.executemany(
+                    self._sql(
+                        "INSERT INTO evidence_hashes (tenant_id, sha256, t_ms, hash, b0, b1, b2, b3) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    ),
+                    rows,
+                )
+        return True
+
+    def get_prints(self, tenant_id: str, sha256s: Sequence[str]) -> dict[str, PrintRecord]:
+        if not sha256s:
+            return {}
+        marks = ", ".join("?" for _ in sha256s)
+        with self._transaction(write=False) as cur:
+            cur.execute(
+                self._sql(
+                    "SELECT tenant_id, sha256, kind, print, created_at FROM evidence_prints "
+                    f"WHERE tenant_id = ? AND sha256 IN ({marks})"
+                ),
+                (tenant_id, *sha256s),
+            )
+            return {
+                r[1]: PrintRecord(r[0], r[1], r[2], bytes(r[3]), from_micros(r[4])) for r in cur.fetchall()
+            }
+
+    def find_hashes(self, tenant_id: str, probes: Sequence[int], limit: int) -> list[tuple[str, int]]:
+        if not probes:
+            return []
+        by_band = [sorted({bands(h)[i] for h in probes}) for i in range(4)]
+        parts: list[str] = []
+        params: list[Any] = []
+        for i, values in enumerate(by_band):
+            parts.append(
+                f"SELECT sha256, hash FROM evidence_hashes WHERE tenant_id = ? AND b{i} IN "
+                f"({', '.join('?' for _ in values)})"
+            )
+            params += [tenant_id, *values]
+        query = " UNION ".join(parts) + " LIMIT ?"
+        params.append(limit)
+        with self._transaction(write=False) as cur:
+            cur.execute(self._sql(query), params)
+            return [(r[0], _unsigned(int(r[1]))) for r in cur.fetchall()]
 
     # --- cases ---
 

@@ -177,7 +177,7 @@ def test_every_finding_code_the_elements_emit_has_a_text_in_the_catalogue() -> N
     """A new finding code without an entry in proofbox/i18n/findings.py (and its Chinese text in the
     .po) fails here: add ``F_("CODE", "english text with {t_start:time} ...")``, then `make i18n`."""
     codes: set[str] = set()
-    for path in (REPO / "evidence" / "elements").glob("*.py"):
+    for path in [*(REPO / "evidence" / "elements").glob("*.py"), REPO / "evidence" / "reuse.py"]:
         text = path.read_text(encoding="utf-8")
         codes |= set(re.findall(r'"((?:CONSISTENCY|COMPLETENESS|VALIDITY|TIMELINESS)_[A-Z_]+)"', text))
         for prefix, _kind in re.findall(
