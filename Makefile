@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/proofbox/v1/*.proto)
 PYTEST_ARGS ?=
 
-.PHONY: all run serve test fuzz check lint typecheck gen gen-check proto-lint bench bench-evidence bench-policy bench-server bench-batch bench-agreement ffmpeg fonts venv clean demo i18n i18n-extract i18n-update i18n-compile i18n-check
+.PHONY: all run serve test fuzz check lint typecheck gen gen-check proto-lint bench bench-evidence bench-policy bench-server bench-batch bench-reuse bench-agreement ffmpeg fonts venv clean demo i18n i18n-extract i18n-update i18n-compile i18n-check
 
 all: test
 
@@ -117,7 +117,7 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP) ffmpeg
 	$(PY) -m bench
 
-bench-evidence bench-policy bench-server bench-batch: $(BENCH_STAMP) ffmpeg
+bench-evidence bench-policy bench-server bench-batch bench-reuse: $(BENCH_STAMP) ffmpeg
 	$(PY) -m bench $(subst bench-,,$@)
 
 # Agreement of the four elements with the truth on domain-randomised videos (tuning and held-out

@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-SUITES = ("evidence", "policy", "server", "batch")
+SUITES = ("evidence", "policy", "server", "batch", "reuse")
 
 
 def main(argv: list[str]) -> int:

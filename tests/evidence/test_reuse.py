@@ -1,7 +1,7 @@
 """Reused evidence: fingerprints from the analysis pass, and what matches (issue 15).
 
 Media: the session's clean generated unboxing video (``tests/conftest.py``, ~20 s 640x360) and
-variants made from it with ffmpeg, each recipe beside its name in ``VARIANTS``; in-memory frames
+copies made from it with ffmpeg (recipes in ``evidence.media.copies.COPIES``); in-memory frames
 of randomised unboxings (``evidence.media.synthetic.render_frames`` at 2 fps, 320x180) for the
 different-videos check. The 200-pair false-match rate is measured by ``make bench-reuse``.
 """
@@ -19,39 +19,13 @@ import pytest
 
 from evidence.assess import assess
 from evidence.fingerprint import FrameHasher, photo_fingerprint
+from evidence.media.copies import COPIES, make_copy
 from evidence.media.synthetic import UnboxingSpec, randomised_spec, render_frames
 from evidence.model import CaseFacts, Element, Fingerprint, Verdict
 from evidence.reuse import match, pack, reuse_finding, unpack, with_findings
 from tests.conftest import SyntheticVideo, VideoFactory
 
 CASE = CaseFacts(return_tracking_number="SF1234567890123")
-
-# name -> ffmpeg arguments between input and output (the variant of the clean video)
-VARIANTS: dict[str, tuple[str, ...]] = {
-    "reencoded-hevc-low-bitrate": ("-c:v", "libx265", "-preset", "ultrafast", "-b:v", "250k"),
-    "scaled-720p": ("-vf", "scale=1280:720", "-c:v", "libx264", "-preset", "ultrafast"),
-    "scaled-240p": ("-vf", "scale=426:240", "-c:v", "libx264", "-preset", "ultrafast"),
-    "cropped-5pct": ("-vf", "crop=iw*0.95:ih*0.95", "-c:v", "libx264", "-preset", "ultrafast"),
-    "fps-15": ("-vf", "fps=15", "-c:v", "libx264", "-preset", "ultrafast"),
-    "mirrored": ("-vf", "hflip", "-c:v", "libx264", "-preset", "ultrafast"),
-    "logo": (
-        "-vf",
-        "drawbox=x=12:y=12:w=150:h=48:color=white@0.85:t=fill,drawbox=x=24:y=24:w=60:h=24:color=red:t=fill",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-    ),
-    "refilmed-warp-noise": (
-        "-vf",
-        "perspective=x0=24:y0=12:x1=W-8:y1=0:x2=0:y2=H:x3=W-16:y3=H-14,eq=brightness=0.04:contrast=0.9,"
-        "noise=alls=18:allf=t",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-    ),
-}
 
 
 def _ffmpeg(*args: str) -> None:
@@ -70,12 +44,6 @@ def clean_print(clean: SyntheticVideo) -> Fingerprint:
     return fp
 
 
-def _variant(src: Path, out: Path, args: tuple[str, ...], *, trim: tuple[float, float] | None = None) -> Path:
-    before = ("-ss", f"{trim[0]:.2f}", "-t", f"{trim[1]:.2f}") if trim else ()
-    _ffmpeg(*before, "-i", str(src), "-an", *args, str(out))
-    return out
-
-
 def test_the_analysis_pass_fingerprints_the_video(clean: SyntheticVideo, clean_print: Fingerprint) -> None:
     fp = clean_print
     assert fp.kind == "video" and fp.duration == pytest.approx(clean.script.duration_s, abs=0.2)
@@ -86,21 +54,15 @@ def test_the_analysis_pass_fingerprints_the_video(clean: SyntheticVideo, clean_p
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [*VARIANTS, "trimmed-middle-half"])
+@pytest.mark.parametrize("name", list(COPIES))
 def test_a_lightly_edited_copy_matches_with_its_time_range(
     name: str, clean: SyntheticVideo, clean_print: Fingerprint, tmp_path: Path
 ) -> None:
     duration = clean.script.duration_s
-    if name == "trimmed-middle-half":
-        args = ("-c:v", "libx264", "-preset", "ultrafast")
-        out = _variant(clean.path, tmp_path / "v.mp4", args, trim=(duration / 4, duration / 2))
-    else:
-        out = _variant(clean.path, tmp_path / "v.mp4", VARIANTS[name])
-    fp = assess(out, CASE).fingerprint
+    fp = assess(make_copy(clean.path, tmp_path / "copy.mp4", name, duration), CASE).fingerprint
     assert fp is not None
     found = match(fp, clean_print)
     assert found is not None, name
-    print(f"{name}: {found}")  # the robustness table of docs/notes/issue-15.md
     assert found.mirrored == (name == "mirrored")
     if name == "trimmed-middle-half":
         assert found.start == pytest.approx(0.0, abs=1.0) and found.end >= duration / 2 - 2.0
