@@ -144,42 +144,45 @@ def _lookup(rows: int) -> None:
     from server.store.base import _EVIDENCE_COLUMNS, _signed, bands, micros
 
     rng = np.random.default_rng(rows)
-    files = max(1, round(rows / (PER_FILE * 0.97)))  # a few frames repeat and are not indexed
+    files = max(1, rows // PER_FILE)
     at = datetime(2026, 12, 1, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")
         started = time.perf_counter()
         kept: dict[int, list[int]] = {}
-        evidence, links, prints, index = [], [], [], []
         stamp = micros(at)
-        for i in range(files):
-            hashes = _drifting(rng, PER_FILE)
-            fp = _file_print(hashes, rng)
-            sha = f"{i:064x}"
-            evidence.append(("t1", sha, "video", "v.mp4", 1, "mp4", b"", stamp))
-            links.append(("t1", f"case-{i}", sha, stamp))
-            prints.append(("t1", sha, "video", pack(fp), stamp))
-            index += [("t1", sha, t, _signed(h), *bands(h)) for t, h in index_rows(fp)]
-            if i % max(1, files // 10) == 0:
-                kept[i] = hashes
-        # one bulk transaction (what put_evidence and put_print do file by file)
-        with store._transaction(write=True) as cur:  # type: ignore[attr-defined]
-            cur.executemany(
-                f"INSERT INTO evidence ({_EVIDENCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", evidence
-            )
-            cur.executemany(
-                "INSERT INTO evidence_cases (tenant_id, case_id, sha256, linked_at) VALUES (?, ?, ?, ?)",
-                links,
-            )
-            cur.executemany(
-                "INSERT INTO evidence_prints (tenant_id, sha256, kind, print, created_at) VALUES (?, ?, ?, ?, ?)",
-                prints,
-            )
-            cur.executemany(
-                "INSERT INTO evidence_hashes (tenant_id, sha256, t_ms, hash, b0, b1, b2, b3) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                index,
-            )
-        rows = len(index)
+        rows = 0
+        for first in range(0, files, 1000):  # bulk transactions (what put_evidence/put_print do file by file)
+            evidence, links, prints, index = [], [], [], []
+            for i in range(first, min(files, first + 1000)):
+                hashes = _drifting(rng, PER_FILE)
+                fp = _file_print(hashes, rng)
+                sha = f"{i:064x}"
+                evidence.append(("t1", sha, "video", "v.mp4", 1, "mp4", b"", stamp))
+                links.append(("t1", f"case-{i}", sha, stamp))
+                prints.append(("t1", sha, "video", pack(fp), stamp))
+                index += [("t1", sha, t, _signed(h), *bands(h)) for t, h in index_rows(fp)]
+                if i % max(1, files // 10) == 0:
+                    kept[i] = hashes
+            with store._transaction(write=True) as cur:  # type: ignore[attr-defined]
+                cur.executemany(
+                    f"INSERT INTO evidence ({_EVIDENCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", evidence
+                )
+                cur.executemany(
+                    "INSERT INTO evidence_cases (tenant_id, case_id, sha256, linked_at) VALUES (?, ?, ?, ?)",
+                    links,
+                )
+                cur.executemany(
+                    "INSERT INTO evidence_prints (tenant_id, sha256, kind, print, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    prints,
+                )
+                cur.executemany(
+                    "INSERT INTO evidence_hashes (tenant_id, sha256, t_ms, hash, b0, b1, b2, b3) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    index,
+                )
+            rows += len(index)
         built = time.perf_counter() - started
         elements = tuple(ElementResult(e, Verdict.PASS, 0.9) for e in Element)
         blank = Assessment(elements, None, (), "bench")

@@ -111,13 +111,16 @@ def test_every_model_reached() -> None:
 
 @pytest.mark.parametrize(("cls", "message"), PAIRS, ids=[c.__name__ for c, _ in PAIRS])
 def test_fields_match(cls: type, message: Any) -> None:
-    python = {f.name for f in dataclasses.fields(cls) if f.init}
+    # fields marked ``proto: False`` stay inside the server (e.g. evidence fingerprints, issue 15)
+    python = {f.name for f in dataclasses.fields(cls) if f.init and f.metadata.get("proto") is not False}
     proto = set(message.DESCRIPTOR.fields_by_name)
     assert message.DESCRIPTOR.name == cls.__name__
     assert python - proto == set(), f"fields missing from proofbox.v1.{cls.__name__}"
     assert proto - python == set(), f"proto fields with no {cls.__module__}.{cls.__name__} field"
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
+        if f.name not in python:
+            continue
         inner, optional = _unwrap(hints[f.name])
         fd = message.DESCRIPTOR.fields_by_name[f.name]
         if optional and not fd.is_repeated and fd.enum_type is None:  # for enums, UNSPECIFIED is None
