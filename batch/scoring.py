@@ -13,6 +13,7 @@ change does not decode any video again unless asked to.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -30,7 +31,7 @@ import evidence
 from disputes import DisputeCase, EvidenceSummary, PolicyPack
 from evidence.config import AnalysisConfig
 from evidence.errors import InvalidInput, ProofboxError, ResourceExhausted
-from evidence.model import CaseFacts
+from evidence.model import Assessment, CaseFacts, Fingerprint
 
 from .archive import OUTCOMES, RawRecord
 
@@ -54,6 +55,7 @@ class ScoringOptions:
     at: datetime | None = None  # judge as of this time (default: each case's as_of, else now)
     decoder_threads: int = 0
     url_timeout_s: float = 60.0
+    find_reuse: bool = False  # add each file's fingerprint to its result (batch.reuse)
 
 
 def case_facts_fingerprint(facts: CaseFacts) -> str:
@@ -74,6 +76,29 @@ def _atomic_write(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _prints(assessment: Assessment) -> list[str | None]:
+    """Each file's fingerprint (``evidence.reuse.pack``, base64) in media order: video first."""
+    from evidence.reuse import pack
+
+    def b64(fp: Fingerprint | None) -> str | None:
+        return base64.b64encode(pack(fp)).decode("ascii") if fp is not None else None
+
+    out = [b64(assessment.fingerprint)] if assessment.video is not None else []
+    return out + [b64(p.fingerprint) for p in assessment.photos]
+
+
+def _add_prints(media: list[dict[str, str]], prints: list[str | None] | None, wanted: bool) -> None:
+    if not wanted or not prints:
+        return
+    # media are listed as given; the assessment has the video first, then the photos in order
+    order = [i for i, m in enumerate(media) if m["kind"] == "video"] + [
+        i for i, m in enumerate(media) if m["kind"] == "photo"
+    ]
+    for i, packed in zip(order, prints, strict=False):
+        if packed:
+            media[i]["print"] = packed
 
 
 class Scorer:
@@ -215,15 +240,22 @@ class Scorer:
         )
         if cached_path is not None and cached_path.is_file() and not self.options.force:
             stored = json.loads(cached_path.read_text(encoding="utf-8"))
-            summary = EvidenceSummary.from_dict(stored["summary"])
-            return summary, {"key": key, "cached": True, "media": media, "verdicts": stored["verdicts"]}
+            if not self.options.find_reuse or "prints" in stored:
+                summary = EvidenceSummary.from_dict(stored["summary"])
+                _add_prints(media, stored.get("prints"), self.options.find_reuse)
+                return summary, {"key": key, "cached": True, "media": media, "verdicts": stored["verdicts"]}
         from evidence.assess import assess  # the media stack is only needed when media are assessed
 
         assessment = assess(video, facts, photos, self.cfg)
         summary = EvidenceSummary.from_assessment(assessment)
         verdicts = {r.element.value: r.verdict.value for r in assessment.elements}
+        prints = _prints(assessment)
         if cached_path is not None:
-            _atomic_write(cached_path, json.dumps({"summary": summary.to_dict(), "verdicts": verdicts}))
+            _atomic_write(
+                cached_path,
+                json.dumps({"summary": summary.to_dict(), "verdicts": verdicts, "prints": prints}),
+            )
+        _add_prints(media, prints, self.options.find_reuse)
         return summary, {"key": key, "cached": False, "media": media, "verdicts": verdicts}
 
     def _resolve(self, entry: Mapping[str, Any], where: str) -> Path:

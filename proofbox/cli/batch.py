@@ -81,6 +81,12 @@ def add_batch_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     rescore.add_argument("--chunk-size", type=int, default=200, help="records per work unit (default 200)")
     rescore.add_argument("--limit", type=int, default=20, help="changes and failures listed (default 20)")
+    rescore.add_argument(
+        "--find-reuse",
+        action="store_true",
+        help="also list clusters of disputes whose evidence shows the same footage "
+        "(written to RESULTS.reuse.json)",
+    )
 
     calibrate = commands.add_parser(
         "calibrate",
@@ -118,6 +124,7 @@ def cmd_rescore(args: argparse.Namespace, out: Console, err: Console, as_json: b
         blobs_dir=args.blobs,
         force=args.force,
         pack_files=_pack_option(args.pack),
+        find_reuse=args.find_reuse,
     )
     run = RunOptions(
         workers=args.workers,
@@ -160,10 +167,12 @@ def cmd_rescore(args: argparse.Namespace, out: Console, err: Console, as_json: b
         for s, handler in previous.items():
             signal.signal(s, handler)
     summary = summarize(args.out)
+    reuse = _find_reuse(args.out) if args.find_reuse else None
     if as_json:
-        out.print_json(
-            json.dumps({"run": vars(stats), "summary": summary.to_dict(), "results": str(args.out)})
-        )
+        printed: dict[str, Any] = {"run": vars(stats), "summary": summary.to_dict(), "results": str(args.out)}
+        if reuse is not None:
+            printed["reuse"] = reuse
+        out.print_json(json.dumps(printed))
     else:
         err.print(
             f"this run: {stats.scored} scored ({stats.errors} failed), {stats.skipped} already in "
@@ -172,10 +181,40 @@ def cmd_rescore(args: argparse.Namespace, out: Console, err: Console, as_json: b
             highlight=False,
         )
         out.print(render(summary, limit=args.limit), highlight=False, markup=False)
+        if reuse is not None:
+            out.print(_render_reuse(reuse, args.limit), highlight=False, markup=False)
     if stats.interrupted:
         err.print(f"interrupted: run the same command again to resume ({args.out} is consistent)")
         return EXIT_INTERRUPTED
     return EXIT_SOME_FAILED if summary.failed else 0
+
+
+def _find_reuse(results: Path) -> dict[str, Any]:
+    """Clusters of records sharing footage, also written beside the results file."""
+    from batch.reuse import find_clusters
+
+    clusters = [c.to_dict() for c in find_clusters(results)]
+    file = results.with_name(results.name + ".reuse.json")
+    file.write_text(json.dumps({"clusters": clusters}, ensure_ascii=False, indent=1), encoding="utf-8")
+    found: dict[str, Any] = {"clusters": clusters, "file": str(file)}
+    return found
+
+
+def _render_reuse(reuse: dict[str, Any], limit: int) -> str:
+    clusters = reuse["clusters"]
+    if not clusters:
+        return "reused evidence: no two disputes share footage"
+    lines = [f"reused evidence: {len(clusters)} cluster(s) of disputes sharing footage ({reuse['file']})"]
+    for cluster in clusters[:limit]:
+        lines.append("  " + ", ".join(cluster["record_ids"]))
+        for link in cluster["links"][:limit]:
+            a, b = link["range_s"], link["other_range_s"]
+            lines.append(
+                f"    {link['record_id']} {a[0]:.1f}-{a[1]:.1f} s = {link['other_record_id']} "
+                f"{b[0]:.1f}-{b[1]:.1f} s, similarity {link['similarity']:.2f}"
+                + (" (mirrored)" if link["mirrored"] else "")
+            )
+    return "\n".join(lines)
 
 
 def cmd_calibrate(args: argparse.Namespace, out: Console, err: Console, as_json: bool) -> int:

@@ -6,8 +6,8 @@ a few hashes per file (about one a second of video; one per photo), each split i
 bands in indexed columns. A lookup takes the rows sharing any band with a query hash (two hashes
 within 3 bits always share one), then verifies the Hamming distance in Python.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-04
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
