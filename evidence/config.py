@@ -177,9 +177,15 @@ class AnalysisConfig:
     take with the bird on the lens, 0.27-0.46 with 90th percentile 0.45) so soft but watchable
     footage is never failed for blur; between the two limits the picture is soft and a person
     decides."""
-    dark_highlight_max: float = 90.0
+    dark_highlight_max: float = 62.0
     """A frame is too dark to see only when its mean luma is under ``dark_mean_max`` *and* its
-    brightest 5 % are under this grey level (a dim room with a lit label is still readable)."""
+    brightest 5 % are under this grey level (a dim room with a lit label is still readable, and a
+    black parcel filling the frame in normal light has edges, tape and hands brighter than this).
+    Tuning seeds: too-dark videos reach at most 50, black parcels in normal light at least 75."""
+    washed_shadow_min: float = 100.0
+    """A bright frame is washed out only when its darkest 5 % are paler than this grey level too:
+    over-exposure lifts every tone, while a white item filling the frame in good light keeps its
+    print, edges and damage dark (tuning seeds: white goods 95th percentile 97)."""
     claimed_time_tolerance_s: float = 3.0
     """A close-up counts for a claim naming a time when it lies within this many seconds of it."""
 
@@ -269,7 +275,11 @@ class AnalysisConfig:
     face_distinct_threshold: float = 0.12
     """Descriptor distance above which two views show different faces."""
     opening_min_s: float = 1.0
-    """The parcel must look opened for this long before the opening is accepted."""
+    """The parcel must look opened for this long before the opening is accepted..."""
+    opening_window_s: float = 3.0
+    """...and look open for most (60 %) of this long from the first open view. Only the stretch
+    right after the opening is judged: the goods taken out and filmed close may look like anything
+    (a kraft-coloured item, a white one), so the rest of the video says nothing about it."""
     open_dark_rise: float = 0.12
     """An open look: the object's very dark share (interior, shadows inside) this much above the
     sealed parcel's own (measured while its waybill is shown; 0 when it never is)..."""
@@ -293,6 +303,10 @@ class AnalysisConfig:
     when it stands clear of the table inside the frame for this share of the video's duration..."""
     parcel_min_holds: int = 4
     """...and the camera held still on it at least this many times."""
+    parcel_min_holds_at_edge: int = 6
+    """An object that runs off the frame's edge (held in hands, or filmed close) counts only when
+    the camera held still on it this many times in a video at least ``min_duration_s`` long (real
+    non-unboxing footage in the corpus: at most 5 holds)."""
 
     # --- consistency ---
     barcode_scan_interval_s: float = 0.4

@@ -220,6 +220,35 @@ class PacketEvidence:
             return True
         return float(np.percentile(seg, 75)) / self.quiet > self.cfg.motion_proxy_steady
 
+    def quiet_spans(self, min_s: float, half_s: float = 0.15) -> list[tuple[float, float]]:
+        """Stretches of at least ``min_s`` where the packets show no motion (the camera and the
+        parcel held still), at the frame rate: keyframe sampling alone cannot time a 1 s hold.
+
+        A frame is quiet when the median non-key packet size within ``half_s`` is at most
+        ``motion_proxy_steady`` times the video's quiet level.
+        """
+        if self.quiet <= 0:
+            return []
+        idx = np.nonzero(~self.key)[0]
+        if len(idx) < 5:
+            return []
+        t, size = self.t[idx], self.size[idx]
+        lo = np.searchsorted(t, t - half_s)
+        hi = np.searchsorted(t, t + half_s, side="right")
+        level = np.array([np.median(size[a:b]) for a, b in zip(lo, hi, strict=True)]) / self.quiet
+        quiet = level <= self.cfg.motion_proxy_steady
+        spans: list[tuple[float, float]] = []
+        start: int | None = None
+        for i, q in enumerate([*quiet, False]):
+            if q and start is None:
+                start = i
+            elif not q and start is not None:
+                a, b = float(t[start]), float(t[i - 1])
+                if b - a >= min_s:
+                    spans.append((a, b))
+                start = None
+        return spans
+
     def motion_proxy(self, t: float, half_s: float = 0.25) -> float:
         """Median non-key packet size near ``t`` relative to the video's quiet level (1 = quiet)."""
         if self.quiet <= 0:

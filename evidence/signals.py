@@ -67,6 +67,7 @@ class Sample:
     crushed: float = 0.0  # fraction of pixels crushed to black (< 16)
     blown: float = 0.0  # fraction of pixels blown to white (> 239)
     highlight: float = 255.0  # 95th percentile grey level: how bright the brightest things are
+    shadow: float = 0.0  # 5th percentile grey level: how dark the darkest things are
 
 
 class SignalState:
@@ -121,7 +122,9 @@ def measure(
     crushed = float(hist[:16].sum()) / n_px
     blown = float(hist[240:].sum()) / n_px
     clipped = crushed + blown
-    highlight = float(np.searchsorted(np.cumsum(hist), 0.95 * n_px))
+    cumulative = np.cumsum(hist)
+    highlight = float(np.searchsorted(cumulative, 0.95 * n_px))
+    shadow = float(np.searchsorted(cumulative, 0.05 * n_px))
     # the subject's focus at 320 px: sensor noise and compression softness live at the finest
     # scale and are averaged away; defocus and motion blur span several pixels and remain
     sharp = subject_blur(cv2.resize(norm, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
@@ -170,6 +173,7 @@ def measure(
         crushed=crushed,
         blown=blown,
         highlight=highlight,
+        shadow=shadow,
     )
 
 
@@ -204,5 +208,7 @@ def is_dark(s: Sample, cfg: AnalysisConfig) -> bool:
 
 def is_washed_out(s: Sample, cfg: AnalysisConfig) -> bool:
     """Over-exposed: a very bright mean or many highlights blown to white (crushed blacks are
-    not highlights)."""
-    return s.luma > cfg.bright_mean_min or s.blown > cfg.clipped_fraction_max
+    not highlights), *and* no dark tones left (a white item filling the frame still shows its
+    print and damage dark)."""
+    bright = s.luma > cfg.bright_mean_min or s.blown > cfg.clipped_fraction_max
+    return bright and s.shadow > cfg.washed_shadow_min

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -52,7 +52,8 @@ class FaceEstimate:
 
 @dataclass(frozen=True)
 class Story:
-    parcel: str  # how the parcel was recognised: "waybill", "object", or "" (not recognised)
+    parcel: str  # how the parcel was recognised: "waybill", "object" (clear of the frame's edges),
+    # "held" (running off the frame, held in hands), or "" (not recognised)
     table_support: float
     sealed_at_start: bool | None  # None: nothing recognisable at the start
     opening_at: float | None
@@ -153,13 +154,20 @@ def read_story(
     else:
         # whatever its colour or material: one object standing clear of the table and inside the
         # frame for much of the video, held still several times (a parcel being turned)
-        followed = sum(
+        inside = sum(
             w
             for (_, f), w in zip(feats, weights, strict=False)
             if 0.05 <= f.fill <= 0.9 and not f.touches_border
         )
-        if followed >= cfg.parcel_object_share * duration and len(holds) >= cfg.parcel_min_holds:
-            parcel = "object"
+        # hands holding the parcel (or a large parcel) run off the frame's edge: such views count
+        # when the camera held still on the object often, in a video long enough to be an unpacking
+        held = sum(w for (_, f), w in zip(feats, weights, strict=False) if 0.05 <= f.fill <= 0.9)
+        if (inside >= cfg.parcel_object_share * duration and len(holds) >= cfg.parcel_min_holds) or (
+            held >= cfg.parcel_object_share * duration
+            and len(holds) >= cfg.parcel_min_holds_at_edge
+            and duration >= cfg.min_duration_s
+        ):
+            parcel = "object" if inside >= cfg.parcel_object_share * duration else "held"
 
     # the sealed parcel's own look: while its waybill is shown (a black or printed parcel is dark
     # or colourful all over, and that is not an open box)
@@ -175,6 +183,13 @@ def read_story(
     sealed_at_start: bool | None
     if not start_window or not parcel:
         sealed_at_start = None
+    elif parcel == "held":
+        # an object in hands or running off the frame, with no waybill: no sealed look to compare
+        # with, so hands and shadows could look like an open box. A start that does not look open
+        # is sealed; one that does is left to a person (never "not sealed")
+        looks_closed = sum(not _opened(f, base, cfg) for f in start_window) >= 0.5 * len(start_window)
+        sealed_at_start = True if looks_closed and not open_from_start else None
+        open_from_start = False
     elif open_from_start:
         sealed_at_start = False
     elif waybill_times and min(waybill_times) <= max(2.0, 0.15 * duration):
@@ -184,6 +199,12 @@ def read_story(
 
     until = opening_at if opening_at is not None else (duration if not open_from_start else 0.0)
     faces = _faces(feats, weights, until, cfg, moved)
+    # colour-independent: the camera held still on the sealed parcel this often before the opening
+    # (the first stretch shows it as it lies, usually its waybill; each further one a face turned to
+    # the camera). Counts when the object cannot be told from the surface (kraft on wood).
+    steady_before = sum(1 for h in holds if h.end < until - 0.2)
+    if parcel and steady_before - 1 > faces.held_views:
+        faces = replace(faces, held_views=steady_before - 1)
     contents = _contents(feats, weights, opening_at, cfg)
     closeups = _closeups(feats, weights, opening_at, cfg)
     table_support = float(np.mean(supports)) if supports else 0.0
@@ -218,14 +239,15 @@ def _opening(
     for i, flag in enumerate(flags):
         if not flag:
             continue
-        # open for opening_min_s, and mostly open afterwards
+        # open for opening_min_s, and mostly open in the window that follows
         held = 0.0
         j = i
         while j < len(flags) and flags[j]:
             held += weights[j]
             j += 1
-        after = sum(w for w, fl in zip(weights[i:], flags[i:], strict=False) if fl)
-        total_after = sum(weights[i:])
+        window = [k for k in range(i, len(flags)) if times[k] < times[i] + cfg.opening_window_s]
+        after = sum(weights[k] for k in window if flags[k])
+        total_after = sum(weights[k] for k in window)
         if held >= cfg.opening_min_s and after >= 0.6 * total_after:
             return times[i], (i == 0 or times[i] <= 0.5) and sealed_until <= 0.0
     return None, False

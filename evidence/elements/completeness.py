@@ -204,8 +204,10 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 "not be an unboxing video: a person should watch it",
                 t_start=0.0,
                 t_end=round(ev.duration, 2),
-                rule="a parcel is recognised by a readable waybill, or by a parcel-coloured object held "
-                f"still ≥ {cfg.parcel_min_holds} times over ≥ {cfg.parcel_object_share:.0%} of the video",
+                rule="a parcel is recognised by a readable waybill, or by an object standing out from the "
+                f"surface over ≥ {cfg.parcel_object_share:.0%} of the video, held still ≥ "
+                f"{cfg.parcel_min_holds} times (≥ {cfg.parcel_min_holds_at_edge} times when it runs off the "
+                "frame's edge)",
                 source=SOURCES["complete"],
                 params=text_params(min_holds=cfg.parcel_min_holds, object_share=cfg.parcel_object_share),
             )

@@ -85,6 +85,29 @@ def test_crushed_blacks_are_not_washed_out_highlights() -> None:
     assert is_washed_out(_sample(blown), CFG)
 
 
+def test_a_black_parcel_filling_the_frame_in_good_light_is_not_too_dark() -> None:
+    # black cardboard (mean ~35) with its tape, edges and a hand brighter than a dim room allows
+    img = np.full((360, 640), 30, np.uint8)
+    cv2.rectangle(img, (0, 150), (640, 175), 85, -1)  # tape across the box
+    cv2.rectangle(img, (500, 250), (640, 360), 140, -1)  # a hand at the corner
+    s = _sample(img)
+    assert s.luma < CFG.dark_mean_max
+    assert not is_dark(s, CFG)
+    assert is_dark(_sample((img * 0.25).astype(np.uint8)), CFG)  # the same scene without light
+
+
+def test_a_white_item_filling_the_frame_is_not_washed_out() -> None:
+    img = np.full((360, 640), 255, np.uint8)  # a white item clipped to white ...
+    for y in range(60, 300, 30):  # ... with its print and a crack in dark grey
+        cv2.line(img, (80, y), (560, y), 60, 4)
+    cv2.line(img, (100, 320), (500, 40), 40, 3)
+    s = _sample(img)
+    assert s.blown > CFG.clipped_fraction_max
+    assert not is_washed_out(s, CFG)
+    lifted = np.clip(img.astype(np.float32) * 0.3 + 180, 0, 255).astype(np.uint8)  # over-exposed: every tone pale
+    assert is_washed_out(_sample(lifted), CFG)
+
+
 def test_stretch_contrast_keeps_flat_pictures_and_spreads_dim_ones() -> None:
     flat = np.full((40, 40), 30, np.uint8)
     assert stretch_contrast(flat) is flat
@@ -151,3 +174,19 @@ def test_real_footage_that_is_not_an_unboxing_gets_no_story(
         assert (f.t_start is None or f.t_start <= end) and (f.t_end is None or f.t_end <= end), f
         if f.severity == Severity.FAILURE:
             assert f.code.startswith("COMPLETENESS_") and f.code not in STORY_CODES
+
+
+OTHER_REAL = [e for e in corpus_entries("video") if not e.get("expected", {}).get("continuous_take")]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("entry", OTHER_REAL or [None], ids=lambda e: e["path"] if e else "no-corpus")
+def test_other_real_footage_gets_no_invented_story(corpus_dir: Path, entry: dict[str, Any] | None) -> None:
+    """Short clips, a webcam test, a phone clip: none is an unboxing, none gets a parcel story."""
+    if entry is None:
+        pytest.skip("the corpus lists no other real video")
+    result = assess(corpus_dir / entry["path"], CaseFacts(return_tracking_number="SF1234567890123"))
+    found = {f.code for r in result.elements for f in r.findings}
+    assert not found & STORY_CODES, found & STORY_CODES
+    assert "COMPLETENESS_NO_PARCEL_RECOGNISED" in found
+
