@@ -209,7 +209,11 @@ def judge_completeness(ev: Evidence) -> ElementResult:
                 f"{cfg.parcel_min_holds} times (≥ {cfg.parcel_min_holds_at_edge} times when it runs off the "
                 "frame's edge)",
                 source=SOURCES["complete"],
-                params=text_params(min_holds=cfg.parcel_min_holds, object_share=cfg.parcel_object_share),
+                params=text_params(
+                    min_holds=cfg.parcel_min_holds,
+                    object_share=cfg.parcel_object_share,
+                    min_holds_edge=cfg.parcel_min_holds_at_edge,
+                ),
             )
         )
         return conclude(E, findings, score * 0.5, inconclusive=True)

@@ -239,12 +239,14 @@ def _picture_quality(ev: Evidence, samples: Sequence[Sample]) -> tuple[list[Find
         dark_high=cfg.dark_highlight_max,
         bright_mean=cfg.bright_mean_min,
         clipped=cfg.clipped_fraction_max,
+        shadow_min=cfg.washed_shadow_min,
     )
     rule = (
         f"≥ {cfg.min_good_fraction:.0%} of the time not blurred (subject blur ≤ "
         f"{cfg.subject_blur_fail:g}), not dark (mean luma < {cfg.dark_mean_max:g} with 95th "
         f"percentile < {cfg.dark_highlight_max:g}), not washed out (mean luma > "
-        f"{cfg.bright_mean_min:g} or > {cfg.clipped_fraction_max:.0%} blown highlights), not shaking"
+        f"{cfg.bright_mean_min:g} or > {cfg.clipped_fraction_max:.0%} blown highlights, with 5th "
+        f"percentile > {cfg.washed_shadow_min:g}), not shaking"
     )
     if seeable < cfg.min_good_fraction:
         parts = _shares(

@@ -474,8 +474,9 @@ _RULES = (
     F_("COMPLETENESS_TOO_SHORT", "proofbox default minimum length"),
     F_(
         "COMPLETENESS_NO_PARCEL_RECOGNISED",
-        "a parcel is recognised by a readable waybill, or by a parcel-coloured object held still ≥ {min_holds} "
-        "times over ≥ {object_share:.0%} of the video",
+        "a parcel is recognised by a readable waybill, or by an object standing out from the surface over "
+        "≥ {object_share:.0%} of the video, held still ≥ {min_holds} times (≥ {min_holds_edge} times when "
+        "it runs off the frame's edge)",
     ),
     F_(
         "COMPLETENESS_NOT_SEALED_AT_START",
@@ -503,7 +504,7 @@ _RULES = (
         "VALIDITY_UNCLEAR",
         "≥ {min_good:.0%} of the time not blurred (subject blur ≤ {blur_fail:g}), not dark (mean luma "
         "< {dark_mean:g} with 95th percentile < {dark_high:g}), not washed out (mean luma > {bright_mean:g} "
-        "or > {clipped:.0%} blown highlights), not shaking",
+        "or > {clipped:.0%} blown highlights, with 5th percentile > {shadow_min:g}), not shaking",
     ),
     F_(
         "VALIDITY_UNCLEAR",
