@@ -277,9 +277,10 @@ class AnalysisConfig:
     opening_min_s: float = 1.0
     """The parcel must look opened for this long before the opening is accepted..."""
     opening_window_s: float = 3.0
-    """...and look open for most (60 %) of this long from the first open view. Only the stretch
-    right after the opening is judged: the goods taken out and filmed close may look like anything
-    (a kraft-coloured item, a white one), so the rest of the video says nothing about it."""
+    """...and look open for most (60 %) of this long from the first open view, or of the rest of the
+    video. The window alone suffices because the goods taken out and filmed close may look like
+    anything (a kraft-coloured item, a white one); the rest suffices when the opening itself is slow
+    (flaps lifted one by one) and the goods are colourful."""
     open_dark_rise: float = 0.12
     """An open look: the object's very dark share (interior, shadows inside) this much above the
     sealed parcel's own (measured while its waybill is shown; 0 when it never is)..."""

@@ -46,8 +46,6 @@ class SceneFeatures:
     dark: float  # very dark (an opened box's interior, shadows, black print)
     other: float
     descriptor: np.ndarray  # appearance of the object, for telling faces apart
-    core_dark: float = 0.0  # dark and other shares of the object's central part (the middle half of
-    core_other: float = 0.0  # its box): an open parcel shows its inside there; hands hold its sides
 
     @property
     def open_evidence(self) -> float:
@@ -151,23 +149,8 @@ def describe(tiny: np.ndarray, table: TableModel) -> SceneFeatures:
         float((c & obj).sum()) / denom for c in (cardboard, label, dark, other)
     )
     desc = _descriptor(tiny, obj, (x, y, bw, bh))
-    core = np.zeros_like(obj)
-    core[y + bh // 4 : y + bh - bh // 4, x + bw // 4 : x + bw - bw // 4] = True
-    core &= obj
-    n_core = float(max(1, int(core.sum())))
-    core_dark = float((dark & core).sum()) / n_core
-    core_other = float((other & core).sum()) / n_core
     return SceneFeatures(
-        area / float(h * w),
-        touches,
-        (x, y, bw, bh),
-        c_share,
-        l_share,
-        d_share,
-        o_share,
-        desc,
-        core_dark,
-        core_other,
+        area / float(h * w), touches, (x, y, bw, bh), c_share, l_share, d_share, o_share, desc
     )
 
 

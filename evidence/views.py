@@ -239,16 +239,21 @@ def _opening(
     for i, flag in enumerate(flags):
         if not flag:
             continue
-        # open for opening_min_s, and mostly open in the window that follows
+        # open for opening_min_s, and mostly open afterwards
         held = 0.0
         j = i
         while j < len(flags) and flags[j]:
             held += weights[j]
             j += 1
+        if held < cfg.opening_min_s:
+            continue
+        # mostly open from here: over the window that follows, or over the rest of the video
         window = [k for k in range(i, len(flags)) if times[k] < times[i] + cfg.opening_window_s]
-        after = sum(weights[k] for k in window if flags[k])
-        total_after = sum(weights[k] for k in window)
-        if held >= cfg.opening_min_s and after >= 0.6 * total_after:
+        rest = range(i, len(flags))
+        if any(
+            sum(weights[k] for k in part if flags[k]) >= 0.6 * sum(weights[k] for k in part)
+            for part in (window, rest)
+        ):
             return times[i], (i == 0 or times[i] <= 0.5) and sealed_until <= 0.0
     return None, False
 
