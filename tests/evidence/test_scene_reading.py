@@ -104,7 +104,9 @@ def test_a_white_item_filling_the_frame_is_not_washed_out() -> None:
     s = _sample(img)
     assert s.blown > CFG.clipped_fraction_max
     assert not is_washed_out(s, CFG)
-    lifted = np.clip(img.astype(np.float32) * 0.3 + 180, 0, 255).astype(np.uint8)  # over-exposed: every tone pale
+    lifted = np.clip(img.astype(np.float32) * 0.3 + 180, 0, 255).astype(
+        np.uint8
+    )  # over-exposed: every tone pale
     assert is_washed_out(_sample(lifted), CFG)
 
 
@@ -189,4 +191,3 @@ def test_other_real_footage_gets_no_invented_story(corpus_dir: Path, entry: dict
     found = {f.code for r in result.elements for f in r.findings}
     assert not found & STORY_CODES, found & STORY_CODES
     assert "COMPLETENESS_NO_PARCEL_RECOGNISED" in found
-
