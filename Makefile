@@ -41,12 +41,12 @@ fonts:
 
 LOCALES := proofbox/locale
 POT     := $(LOCALES)/proofbox.pot
-I18N_KEYWORDS := -k Text -k translate -k N_ -k F_:1c,2
+I18N_KEYWORDS := -k Text -k translate -k N_ -k T_ -k F_:1c,2
 
 # Message ids from the code into the template.
 i18n-extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --no-location --sort-output --omit-header \
-	  -o $(POT) proofbox server disputes/packs
+	  -o $(POT) proofbox server disputes/packs batch
 
 # New and changed ids into every language's catalog (then translate the empty msgstr entries).
 i18n-update: i18n-extract

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proofbox.i18n import gettext, translate
+
 from .archive import OUTCOMES
 
 __all__ = ["Change", "Failure", "Summary", "render", "summarize"]
@@ -155,12 +157,23 @@ def summarize(out: Path) -> Summary:
 
 
 def render(s: Summary, limit: int = 20) -> str:
-    """A plain-text report (the CLI adds colour)."""
-    lines = [f"{s.results} results: {s.ok} scored, {s.failed} failed"]
-    lines.append("outcomes: " + ", ".join(f"{o} {s.by_outcome.get(o, 0)}" for o in OUTCOMES))
+    """A plain-text report (the CLI adds colour), in the language of the context
+    (:func:`proofbox.i18n.use`); outcome names stay codes."""
+    lines = [
+        translate(
+            "{n} results: {ok} scored, {failed} failed", {"n": s.results, "ok": s.ok, "failed": s.failed}
+        )
+    ]
+    counts = ", ".join(f"{o} {s.by_outcome.get(o, 0)}" for o in OUTCOMES)
+    lines.append(translate("outcomes: {counts}", {"counts": counts}))
     if s.assessed_media or s.cached_media:
-        lines.append(f"media: {s.assessed_media} assessed, {s.cached_media} from cache")
-    lines.append(f"changed outcome: {s.changed}")
+        lines.append(
+            translate(
+                "media: {assessed} assessed, {cached} from cache",
+                {"assessed": s.assessed_media, "cached": s.cached_media},
+            )
+        )
+    lines.append(translate("changed outcome: {n}", {"n": s.changed}))
     for c in s.changes[:limit]:
         why = "; ".join(
             filter(
@@ -171,25 +184,40 @@ def render(s: Summary, limit: int = 20) -> str:
                 ],
             )
         )
-        lines.append(f"  line {c.line} {c.record_id}: {c.old} -> {c.new}" + (f"  ({why})" if why else ""))
+        line = translate("line {line}", {"line": c.line})
+        lines.append(f"  {line} {c.record_id}: {c.old} -> {c.new}" + (f"  ({why})" if why else ""))
     if s.changed > min(limit, len(s.changes)):
-        lines.append(f"  ... and {s.changed - min(limit, len(s.changes))} more (see the results file)")
+        more = s.changed - min(limit, len(s.changes))
+        lines.append("  " + translate("... and {n} more (see the results file)", {"n": more}))
     if s.with_actual:
-        lines.append(f"agreement with the platform's decisions ({s.with_actual} known):")
-        header = "  actual \\ predicted".ljust(24) + "".join(o.ljust(18) for o in OUTCOMES)
+        lines.append(translate("agreement with the platform's decisions ({n} known):", {"n": s.with_actual}))
+        header = ("  " + gettext("actual \\ predicted")).ljust(24) + "".join(o.ljust(18) for o in OUTCOMES)
         lines.append(header)
         for a in DECIDED:
             lines.append(f"  {a}".ljust(24) + "".join(str(s.confusion[a][p]).ljust(18) for p in OUTCOMES))
         acc = f"{s.accuracy:.3f}" if s.accuracy is not None else "n/a"
         cov = f"{s.coverage:.3f}" if s.coverage is not None else "n/a"
         brier = f"{s.brier:.4f}" if s.brier is not None else "n/a"
-        lines.append(f"  accuracy {acc} on decided records, coverage {cov}, Brier score {brier}")
+        lines.append(
+            "  "
+            + translate(
+                "accuracy {accuracy} on decided records, coverage {coverage}, Brier score {brier}",
+                {"accuracy": acc, "coverage": cov, "brier": brier},
+            )
+        )
     for rid, first, later in s.duplicates[:limit]:
-        lines.append(f"  duplicate record_id {rid!r}: lines {first} and {later}")
+        lines.append(
+            "  "
+            + translate(
+                "duplicate record_id {record}: lines {first} and {later}",
+                {"record": repr(rid), "first": first, "later": later},
+            )
+        )
     if s.failures:
-        lines.append("failures:")
+        lines.append(gettext("failures:"))
         for f in s.failures[:limit]:
-            lines.append(f"  line {f.line} {f.record_id or '-'}: {f.code}: {f.message}")
+            line = translate("line {line}", {"line": f.line})
+            lines.append(f"  {line} {f.record_id or '-'}: {f.code}: {f.message}")
         if s.failed > limit:
-            lines.append(f"  ... and {s.failed - limit} more")
+            lines.append("  " + translate("... and {n} more", {"n": s.failed - limit}))
     return "\n".join(lines)

@@ -28,6 +28,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from proofbox.i18n import current, translate
+
 from .client import CliError, needs_extra
 
 __all__ = ["add_batch_commands", "cmd_calibrate", "cmd_rescore"]
@@ -41,10 +43,19 @@ def _pack_option(values: list[str]) -> dict[str, Path]:
     for value in values:
         platform, sep, file = value.partition("=")
         if not sep or not platform or not file:
-            raise CliError(f"--pack expects PLATFORM=FILE (e.g. tmall=calibrated/tmall.yaml), got {value!r}")
+            raise CliError(
+                translate(
+                    "--pack expects PLATFORM=FILE (e.g. tmall=calibrated/tmall.yaml), got {value}",
+                    {"value": repr(value)},
+                )
+            )
         path = Path(file)
         if not path.is_file():
-            raise CliError(f"--pack {platform}: no such file: {path}")
+            raise CliError(
+                translate(
+                    "--pack {platform}: no such file: {path}", {"platform": platform, "path": str(path)}
+                )
+            )
         packs[platform.strip().lower()] = path
     return packs
 
@@ -104,9 +115,22 @@ def add_batch_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     calibrate.add_argument("--bins", type=int, default=10, help="reliability-table bins (default 10)")
 
 
+def _plot_font() -> str | None:
+    """The CJK font for the reliability plot's labels when they are not in English (matplotlib's
+    default font has no Chinese glyphs): :class:`NoCjkFont` rather than boxes when none is installed."""
+    if current() == "en":
+        return None
+    from .fonts import NoCjkFont, cjk_font
+
+    found = cjk_font()
+    if found is None:
+        raise NoCjkFont()
+    return found[0]
+
+
 def _check_archive(path: Path) -> None:
     if not path.is_file():
-        raise CliError(f"no such archive: {path}")
+        raise CliError(translate("no such archive: {path}", {"path": str(path)}))
 
 
 def cmd_rescore(args: argparse.Namespace, out: Console, err: Console, as_json: bool) -> int:
@@ -116,7 +140,7 @@ def cmd_rescore(args: argparse.Namespace, out: Console, err: Console, as_json: b
 
     _check_archive(args.archive)
     if args.workers < 0 or args.chunk_size < 1:
-        raise CliError("--workers must be >= 0 and --chunk-size >= 1")
+        raise CliError(translate("--workers must be >= 0 and --chunk-size >= 1"))
     cache = None if args.no_cache else (args.cache or args.out.with_name(args.out.name + ".cache"))
     scoring = ScoringOptions(
         archive_dir=args.archive.resolve().parent,
@@ -139,7 +163,7 @@ def cmd_rescore(args: argparse.Namespace, out: Console, err: Console, as_json: b
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     progress = Progress(
-        TextColumn("rescoring"),
+        TextColumn(translate("rescoring")),
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),
@@ -155,7 +179,7 @@ def cmd_rescore(args: argparse.Namespace, out: Console, err: Console, as_json: b
 
     def update(done: int, todo: int) -> None:
         elapsed = progress.tasks[0].elapsed or 0.0
-        rate = f"{done / elapsed:,.0f} rec/s" if elapsed > 0 else ""
+        rate = translate("{rate:,.0f} rec/s", {"rate": done / elapsed}) if elapsed > 0 else ""
         progress.update(task, completed=done, total=todo, rate=rate)
 
     try:
@@ -175,8 +199,16 @@ def cmd_rescore(args: argparse.Namespace, out: Console, err: Console, as_json: b
         out.print_json(json.dumps(printed))
     else:
         err.print(
-            f"this run: {stats.scored} scored ({stats.errors} failed), {stats.skipped} already in "
-            f"{args.out}, archive {stats.total} records",
+            translate(
+                "this run: {scored} scored ({failed} failed), {skipped} already in {out}, archive {total} records",
+                {
+                    "scored": stats.scored,
+                    "failed": stats.errors,
+                    "skipped": stats.skipped,
+                    "out": str(args.out),
+                    "total": stats.total,
+                },
+            ),
             soft_wrap=True,
             highlight=False,
         )
@@ -184,7 +216,12 @@ def cmd_rescore(args: argparse.Namespace, out: Console, err: Console, as_json: b
         if reuse is not None:
             out.print(_render_reuse(reuse, args.limit), highlight=False, markup=False)
     if stats.interrupted:
-        err.print(f"interrupted: run the same command again to resume ({args.out} is consistent)")
+        err.print(
+            translate(
+                "interrupted: run the same command again to resume ({out} is consistent)",
+                {"out": str(args.out)},
+            )
+        )
         return EXIT_INTERRUPTED
     return EXIT_SOME_FAILED if summary.failed else 0
 
@@ -224,7 +261,14 @@ def cmd_calibrate(args: argparse.Namespace, out: Console, err: Console, as_json:
 
     _check_archive(args.archive)
     try:
-        results, problems, plot = calibrate(args.archive, args.out, min_cases=args.min_cases, bins=args.bins)
+        results, problems, plot = calibrate(
+            args.archive,
+            args.out,
+            min_cases=args.min_cases,
+            bins=args.bins,
+            lang=current(),
+            font=_plot_font(),
+        )
     except ProofboxError as exc:
         raise CliError(str(exc)) from None
     if as_json:
@@ -252,19 +296,29 @@ def cmd_calibrate(args: argparse.Namespace, out: Console, err: Console, as_json:
     else:
         for r in results:
             out.print(
-                f"{r.platform}: {r.cases} known outcomes; Brier {r.before.brier:.4f} -> {r.after.brier:.4f}, "
-                f"log loss {r.before.log_loss:.4f} -> {r.after.log_loss:.4f}; "
-                f"wrote {r.pack_path} (version {r.new_version})",
+                translate(
+                    "{platform}: {cases} known outcomes; Brier {brier_before:.4f} -> {brier_after:.4f}, "
+                    "log loss {loss_before:.4f} -> {loss_after:.4f}; wrote {path} (version {version})",
+                    {
+                        "platform": r.platform,
+                        "cases": r.cases,
+                        "brier_before": r.before.brier,
+                        "brier_after": r.after.brier,
+                        "loss_before": r.before.log_loss,
+                        "loss_after": r.after.log_loss,
+                        "path": str(r.pack_path),
+                        "version": r.new_version,
+                    },
+                ),
                 highlight=False,
             )
         if plot is not None:
-            out.print(f"reliability plot: {plot}", highlight=False)
+            out.print(translate("reliability plot: {path}", {"path": str(plot)}), highlight=False)
         for problem in problems:
-            err.print(f"skipped: {problem}", highlight=False, markup=False)
+            err.print(translate("skipped: {problem}", {"problem": problem}), highlight=False, markup=False)
         if results:
-            out.print(
-                "use them with: proofbox rescore ARCHIVE --out RESULTS "
-                + " ".join(f"--pack {r.platform}={r.pack_path}" for r in results),
-                highlight=False,
+            command = "proofbox rescore ARCHIVE --out RESULTS " + " ".join(
+                f"--pack {r.platform}={r.pack_path}" for r in results
             )
+            out.print(translate("use them with: {command}", {"command": command}), highlight=False)
     return 0 if results else 2

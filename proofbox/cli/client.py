@@ -18,6 +18,7 @@ from typing import Any
 import grpc
 
 from proofbox.channel import channel_options
+from proofbox.i18n import translate
 from proofbox.v1 import admin_pb2_grpc, evidence_pb2, service_pb2, service_pb2_grpc
 
 __all__ = [
@@ -57,8 +58,15 @@ def needs_extra(extra: str, what: str) -> Iterator[None]:
         yield
     except ModuleNotFoundError as exc:
         raise CliError(
-            f"{what} needs proofbox's {extra!r} extra (Python module {exc.name!r} is not installed): "
-            f"pip install 'proofbox[{extra}]'",
+            translate(
+                "{what} needs proofbox's {extra} extra (Python module {module} is not installed): {command}",
+                {
+                    "what": what,
+                    "extra": repr(extra),
+                    "module": repr(exc.name),
+                    "command": f"pip install 'proofbox[{extra}]'",
+                },
+            ),
             code="MISSING_EXTRA",
         ) from None
 
@@ -142,8 +150,11 @@ def find_api_key(explicit: str | None, data: str | None) -> str:
         return key_file.read_text(encoding="utf-8").strip()
     except OSError:
         raise CliError(
-            f"no API key: pass --api-key, set PROOFBOX_API_KEY, or run where `proofbox serve` keeps its data "
-            f"(looked for {key_file}; use --data-dir to point elsewhere)"
+            translate(
+                "no API key: pass --api-key, set PROOFBOX_API_KEY, or run where `proofbox serve` keeps its data "
+                "(looked for {path}; use --data-dir to point elsewhere)",
+                {"path": str(key_file)},
+            )
         ) from None
 
 

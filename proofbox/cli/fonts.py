@@ -14,6 +14,8 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
+from proofbox.i18n import translate
+
 from .client import CliError
 
 __all__ = ["CJK_CANDIDATES", "NoCjkFont", "cjk_font", "needs_cjk"]
@@ -35,9 +37,11 @@ class NoCjkFont(CliError):
 
     def __init__(self) -> None:
         super().__init__(
-            "no font with Chinese glyphs is installed, so Chinese text would be drawn as empty boxes: "
-            "install Debian's fonts-noto-cjk (`make fonts`, or `apt-get install fonts-noto-cjk`) or set "
-            "PROOFBOX_CJK_FONT to a .ttf/.otf/.ttc file",
+            translate(
+                "no font with Chinese glyphs is installed, so Chinese text would be drawn as empty boxes: "
+                "install Debian's fonts-noto-cjk (`make fonts`, or `apt-get install fonts-noto-cjk`) or set "
+                "PROOFBOX_CJK_FONT to a .ttf/.otf/.ttc file"
+            ),
             code="NO_CJK_FONT",
         )
 
@@ -76,7 +80,9 @@ def cjk_font() -> tuple[str, int] | None:
     explicit = os.environ.get("PROOFBOX_CJK_FONT", "")
     if explicit:
         if not Path(explicit).is_file():
-            raise CliError(f"PROOFBOX_CJK_FONT={explicit} does not exist", code="NO_CJK_FONT")
+            raise CliError(
+                translate("PROOFBOX_CJK_FONT={path} does not exist", {"path": explicit}), code="NO_CJK_FONT"
+            )
         return explicit, 2 if explicit.endswith("CJK-Regular.ttc") else 0
     for path, index in CJK_CANDIDATES:
         if Path(path).is_file():

@@ -36,6 +36,8 @@ from proofbox import i18n
 from proofbox.jsonform import JsonFormError, parse
 from proofbox.v1 import admin_pb2, cases_pb2, evidence_pb2, service_pb2
 
+from ..i18n.errors import translate_detail
+from ..i18n.vocabulary import N_
 from . import render
 from .batch import add_batch_commands, cmd_calibrate, cmd_rescore
 from .client import CliError, Connection, ServerError, file_sha256, find_api_key, needs_extra
@@ -219,15 +221,36 @@ def build_parser() -> argparse.ArgumentParser:
 # --- helpers ---------------------------------------------------------------------------------------
 
 
+def T_(msgid: str, /, **params: Any) -> str:
+    """``msgid`` in the CLI's language (marked for extraction as ``T_``)."""
+    return i18n.translate(msgid, params)
+
+
 def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+        if isinstance(exc, FileNotFoundError):
+            reason = i18n.gettext("no such file")
+        elif isinstance(exc, PermissionError):
+            reason = i18n.gettext("permission denied")
+        else:
+            reason = exc.strerror or str(exc)
+        raise CliError(T_("cannot read {path}: {reason}", path=str(path), reason=reason)) from None
     except json.JSONDecodeError as exc:
-        raise CliError(f"{path} is not valid JSON: {exc}", code="INVALID_JSON") from None
+        raise CliError(
+            T_(
+                "{path} is not valid JSON (line {line}, column {column})",
+                path=str(path),
+                line=exc.lineno,
+                column=exc.colno,
+            ),
+            code="INVALID_JSON",
+        ) from None
     except RecursionError:
-        raise CliError(f"{path} is not valid JSON here: nested too deeply", code="INVALID_JSON") from None
+        raise CliError(
+            T_("{path} is not valid JSON here: nested too deeply", path=str(path)), code="INVALID_JSON"
+        ) from None
 
 
 def _message(data: Any, message: Message, path: Path, what: str) -> Any:
@@ -236,7 +259,13 @@ def _message(data: Any, message: Message, path: Path, what: str) -> Any:
         return parse(data, message)
     except JsonFormError as exc:
         raise CliError(
-            f"{path}: {what} field {exc.field or '(top level)'}: {exc.reason}",
+            T_(
+                "{path}: {what} field {field}: {reason}",
+                path=str(path),
+                what=i18n.gettext(what),
+                field=exc.field or i18n.gettext("(top level)"),
+                reason=translate_detail(exc.reason, i18n.current()) or exc.reason,
+            ),
             code="INVALID_ARGUMENT",
             field=exc.field,
         ) from None
@@ -253,9 +282,15 @@ def _at(request: Any, text: str | None) -> None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise CliError(f"--at {text!r} is not ISO 8601; write e.g. 2026-11-21T12:00:00+08:00") from None
+        raise CliError(
+            T_(
+                "--at {value} is not ISO 8601; write e.g. {example}",
+                value=repr(text),
+                example="2026-11-21T12:00:00+08:00",
+            )
+        ) from None
     if moment.tzinfo is None:
-        raise CliError("--at needs a UTC offset, e.g. 2026-11-21T12:00:00+08:00")
+        raise CliError(T_("--at needs a UTC offset, e.g. {example}", example="2026-11-21T12:00:00+08:00"))
     request.at.FromDatetime(moment)
 
 
@@ -285,7 +320,7 @@ class Cli:
             key = find_api_key(getattr(args, "api_key", None), getattr(args, "data_dir", None))
             ca_file = getattr(args, "ca_file", None)
             if ca_file and not Path(ca_file).is_file():
-                raise CliError(f"--ca-file {ca_file} does not exist")
+                raise CliError(T_("--ca-file {path} does not exist", path=ca_file))
             self._conn = Connection(
                 getattr(args, "server", None),
                 key,
@@ -321,10 +356,10 @@ class Cli:
     def ensure_uploaded(self, path: Path, case_id: str, kind: str) -> evidence_pb2.Evidence:
         """The stored evidence for ``path``, uploading it only when the server lacks these bytes."""
         if not path.is_file():
-            raise CliError(f"{path} does not exist or is not a file")
+            raise CliError(T_("{path} does not exist or is not a file", path=str(path)))
         size = path.stat().st_size
         with self._progress() as progress:
-            task = progress.add_task(f"hashing {path.name}", total=size)
+            task = progress.add_task(T_("hashing {name}", name=path.name), total=size)
             sha = file_sha256(path, lambda n: progress.advance(task, n))
             stored = self.conn.evidence(sha)
             if stored is not None:
@@ -336,7 +371,7 @@ class Cli:
                         )
                     )
                 return stored
-            progress.reset(task, total=size, description=f"uploading {path.name}")
+            progress.reset(task, total=size, description=T_("uploading {name}", name=path.name))
             response = self.conn.upload(path, case_id, KINDS[kind], sha, lambda n: progress.advance(task, n))
         if not self.json:
             self.err.print(
@@ -359,7 +394,7 @@ class Cli:
             transient=True,
             disable=self.json or not self.err.is_terminal,
         ) as progress:
-            task = progress.add_task("analysing: queued", total=1.0)
+            task = progress.add_task(T_("analysing: {stage}", stage=i18n.gettext("queued")), total=1.0)
             while not future.done():
                 time.sleep(0.3)
                 try:
@@ -370,7 +405,11 @@ class Cli:
                     )
                 except ServerError:
                     continue
-                progress.update(task, completed=state.fraction, description=f"analysing: {state.stage}")
+                progress.update(
+                    task,
+                    completed=state.fraction,
+                    description=T_("analysing: {stage}", stage=i18n.gettext(state.stage)),
+                )
         try:
             return future.result()
         except grpc.RpcError as exc:
@@ -409,13 +448,19 @@ def cmd_serve(cli: Cli) -> int:
     if getattr(args, "lang", None):
         lang, note = i18n.negotiate(args.lang)
         if note is not None:
-            raise CliError(f"--lang {args.lang}: the server speaks {', '.join(i18n.LANGUAGES)}")
+            raise CliError(
+                T_(
+                    "--lang {lang}: the server speaks {languages}",
+                    lang=args.lang,
+                    languages=", ".join(i18n.LANGUAGES),
+                )
+            )
         flags["language"] = lang
     flags["data_dir"] = getattr(args, "data_dir", None)
     try:
         config = load_config(flags, config_file=args.config)
     except ProofboxError as exc:
-        raise CliError(f"configuration: {exc}") from None
+        raise CliError(T_("configuration: {problem}", problem=str(exc))) from None
     return run(config)
 
 
@@ -423,12 +468,12 @@ def cmd_upload(cli: Cli) -> int:
     args = cli.args
     kind = args.kind or ("video" if args.file.suffix.lower() in VIDEO_SUFFIXES else "photo")
     if not args.file.is_file():
-        raise CliError(f"{args.file} does not exist or is not a file")
+        raise CliError(T_("{path} does not exist or is not a file", path=str(args.file)))
     size = args.file.stat().st_size
     with cli._progress() as progress:
-        task = progress.add_task(f"hashing {args.file.name}", total=size)
+        task = progress.add_task(T_("hashing {name}", name=args.file.name), total=size)
         sha = file_sha256(args.file, lambda n: progress.advance(task, n))
-        progress.reset(task, total=size, description=f"uploading {args.file.name}")
+        progress.reset(task, total=size, description=T_("uploading {name}", name=args.file.name))
         response = cli.conn.upload(
             args.file, args.case_id, KINDS[kind], sha, lambda n: progress.advance(task, n)
         )
@@ -445,10 +490,14 @@ def cmd_case(cli: Cli) -> int:
         response = cli.conn.call(cli.conn.service.PutCase, request)
 
         def human() -> None:
-            state = (
-                "stored as a new version" if response.changed else "unchanged (same content as the latest)"
+            text = (
+                N_("case {case}: stored as version {version}")
+                if response.changed
+                else N_("case {case}: unchanged (same content as the latest, version {version})")
             )
-            cli.out.print(f"case {response.stored.case.case_id}: {state}")
+            cli.out.print(
+                T_(text, case=response.stored.case.case_id, version=response.stored.version), highlight=False
+            )
             render.render_case(cli.out, response.stored)
 
         cli.emit(response, human)
@@ -514,7 +563,7 @@ def cmd_deadlines(cli: Cli) -> int:
     response = cli.conn.call(cli.conn.service.CheckDeadlines, request)
 
     def human() -> None:
-        cli.out.print(f"policy {response.policy_pack_version}")
+        cli.out.print(T_("policy {version}", version=response.policy_pack_version), highlight=False)
         render.render_deadlines(cli.out, response.deadlines)
 
     cli.emit(response, human)
@@ -530,7 +579,7 @@ def cmd_reopen(cli: Cli) -> int:
         request.platform = case.platform
     else:
         if not args.platform:
-            raise CliError("--order needs --platform (tmall, taobao or douyin)")
+            raise CliError(T_("--order needs --platform (tmall, taobao or douyin)"))
         request.order.CopyFrom(_message(_read_json(args.order), cases_pb2.Order(), args.order, "order"))
     if args.platform:
         request.platform = getattr(cases_pb2, f"PLATFORM_{args.platform.upper()}")
@@ -589,16 +638,23 @@ def cmd_sample(cli: Cli) -> int:
 
     with (
         needs_extra("server", "proofbox sample (it renders a video with the evidence core)"),
-        cli.err.status("rendering the sample unboxing video (a few seconds)…"),
+        cli.err.status(T_("rendering the sample unboxing video (a few seconds)…")),
     ):
         paths = write_sample(cli.args.directory)
     if cli.json:
         cli.out.print_json(json.dumps({k: str(v) for k, v in paths.items()}))
     else:
+        names = {"case": N_("case"), "video": N_("video"), "photo": N_("photo")}
         for name, path in paths.items():
-            cli.out.print(f"{name:>5}: {path}")
+            cli.out.print(f"{i18n.gettext(names.get(name, name))}: {path}", highlight=False)
+        lang = "" if cli.language == "en" else f" --lang {cli.language}"
         cli.out.print(
-            f"next: proofbox assess --case {paths['case']} --video {paths['video']} --photo {paths['photo']}"
+            T_(
+                "next: {command}",
+                command=f"proofbox assess --case {paths['case']} --video {paths['video']} "
+                f"--photo {paths['photo']}{lang}",
+            ),
+            highlight=False,
         )
     return 0
 
@@ -614,7 +670,7 @@ def cmd_keys(cli: Cli) -> int:
 
         def human() -> None:
             render.render_keys(cli.out, [created.key])
-            cli.out.print(f"secret (shown once): [bold]{created.secret}[/bold]")
+            cli.out.print(Text.assemble(T_("secret (shown once): "), (created.secret, "bold")))
 
         cli.emit(created, human)
     elif args.keys_command == "revoke":
@@ -671,7 +727,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if cli.json:
             _json_error(err, exc)
             return 1
-        detail = f"{exc}" + (f"\n  field: {exc.field}" if exc.field else "")
+        field = i18n.translate("field: {field}", {"field": exc.field}, cli.language) if exc.field else ""
+        detail = f"{exc}" + (f"\n  {field}" if field else "")
         err.print(
             Text.assemble((i18n.gettext("error", cli.language) + " ", "bold red"), detail),
             soft_wrap=True,
@@ -689,7 +746,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     except KeyboardInterrupt:
-        err.print("interrupted")
+        err.print(i18n.translate("interrupted", lang=cli.language))
         return 130
     finally:
         cli.close()

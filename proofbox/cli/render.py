@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from rich.text import Text
 
 from proofbox.i18n import current, format_datetime, format_time, translate
 from proofbox.i18n import gettext as _
+from proofbox.i18n.aliases import ALIASES
 from proofbox.jsonform import enum_prefix
 from proofbox.v1 import admin_pb2, assessment_pb2, cases_pb2, evidence_pb2, prediction_pb2, records_pb2
 
@@ -56,6 +58,27 @@ def when(ts: timestamp_pb2.Timestamp) -> str:
 
 def _lang() -> str:
     return current()
+
+
+def _word(enum: Any, number: int) -> str:
+    """An enum value as people read it: in Chinese the platforms' own word (平台介入中, 退货退款;
+    :mod:`proofbox.i18n.aliases`), in English its short name in lower case."""
+    name = _name(enum, number)
+    if _lang() == "zh-CN":
+        word = _platform_words().get(enum.DESCRIPTOR.full_name, {}).get(name)
+        if word:
+            return word
+    return name.lower().replace("_", " ")
+
+
+@cache
+def _platform_words() -> dict[str, dict[str, str]]:
+    """Enum full name -> value name -> the first Chinese alias given for it."""
+    out: dict[str, dict[str, str]] = {}
+    for enum, words in ALIASES.items():
+        for word, value in words.items():
+            out.setdefault(enum, {}).setdefault(value, word)
+    return out
 
 
 def _name(enum: Any, number: int) -> str:
@@ -259,53 +282,92 @@ def render_eligibility(console: Console, eligibility: prediction_pb2.Eligibility
 
 def render_buyer_application(console: Console, answer: prediction_pb2.BuyerApplication) -> None:
     status = _name(prediction_pb2.EligibilityStatus, answer.status)
-    label = {"ELIGIBLE": "yes", "INELIGIBLE": "no"}.get(status, "unknown")
+    label = {"ELIGIBLE": _("yes"), "INELIGIBLE": _("no")}.get(status, _("unknown"))
     style = {"ELIGIBLE": "bold green", "INELIGIBLE": "bold red"}.get(status, "bold yellow")
-    console.print(Text.assemble("Buyer may apply now: ", (label, style)))
+    console.print(Text.assemble(_("Buyer may apply now: "), (label, style)))
     for reason in answer.reasons:
         console.print(f"  {reason}")
     if answer.HasField("applications_left"):
         console.print(
-            f"  applications: {answer.applications_used} used, {answer.applications_left} left "
-            f"of {answer.applications_allowed}"
+            "  "
+            + translate(
+                "applications: {used} used, {left} left of {allowed}",
+                {
+                    "used": answer.applications_used,
+                    "left": answer.applications_left,
+                    "allowed": answer.applications_allowed,
+                },
+            )
         )
     if answer.applications_note:
         console.print(f"  {answer.applications_note}", style="dim")
     for note in answer.notes:
-        console.print(f"  note: {note}", style="dim")
+        console.print("  " + translate("note: {note}", {"note": note}), style="dim")
     if answer.missing_facts:
-        console.print("  facts missing: " + ", ".join(answer.missing_facts), style="yellow")
+        console.print(
+            "  " + translate("facts missing: {facts:list}", {"facts": list(answer.missing_facts)}),
+            style="yellow",
+        )
 
 
 def render_case(console: Console, stored: records_pb2.StoredCase) -> None:
     case = stored.case
     console.print(
-        f"[bold]{case.case_id}[/bold] v{stored.version} ({_name(cases_pb2.Platform, case.platform).lower()}), "
-        f"stored {when(stored.created_at)}  [dim]sha256 {stored.content_sha256}[/dim]"
+        Text.assemble(
+            (case.case_id, "bold"),
+            " "
+            + translate(
+                "version {version} ({platform}), stored {stored}",
+                {
+                    "version": stored.version,
+                    "platform": _word(cases_pb2.Platform, case.platform),
+                    "stored": when(stored.created_at),
+                },
+            ),
+            (f"  sha256 {stored.content_sha256}", "dim"),
+        )
+    )
+    amount = (
+        translate("{amount:yuan}", {"amount": case.order.amount})
+        if case.order.amount and (case.order.currency or "CNY") == "CNY"
+        else f"{case.order.amount} {case.order.currency}"
     )
     console.print(
-        f"  order {case.order.order_id}: {case.order.amount} {case.order.currency or 'CNY'}; claim "
-        f"{_name(cases_pb2.ClaimKind, case.claim.kind).lower()} ({_name(cases_pb2.ClaimReason, case.claim.reason).lower()}); "
-        f"ticket {_name(cases_pb2.TicketStatus, case.ticket.status).lower()}"
+        "  "
+        + translate(
+            "order {order}: {amount}; claim {kind} ({reason}); ticket {status}",
+            {
+                "order": case.order.order_id,
+                "amount": amount,
+                "kind": _word(cases_pb2.ClaimKind, case.claim.kind),
+                "reason": _word(cases_pb2.ClaimReason, case.claim.reason),
+                "status": _word(cases_pb2.TicketStatus, case.ticket.status),
+            },
+        ),
+        highlight=False,
     )
     table = Table(title=_("Timeline (Beijing time)"), title_justify="left")
     table.add_column(_("event"))
     table.add_column(_("when"))
     for field, value in case.timeline.ListFields():
-        table.add_row(field.name, when(value))
+        table.add_row(_(field.name), when(value))
     console.print(table)
 
 
 def render_evidence(console: Console, evidence: evidence_pb2.Evidence, created: bool | None = None) -> None:
-    state = "" if created is None else (" (stored)" if created else " (already stored)")
-    kind = _name(evidence_pb2.EvidenceKind, evidence.kind).lower()
+    state = "" if created is None else (_(" (stored)") if created else _(" (already stored)"))
+    kind = _(_name(evidence_pb2.EvidenceKind, evidence.kind).lower())
     console.print(
-        f"{kind} [bold]{evidence.filename}[/bold]{state}: {evidence.size_bytes / 1e6:.2f} MB {evidence.detected_type}"
-        f"  id {evidence.evidence_id}"
+        Text.assemble(
+            f"{kind} ",
+            (evidence.filename, "bold"),
+            state + _(": ") + f"{evidence.size_bytes / 1e6:.2f} MB {evidence.detected_type}  ",
+            translate("evidence {id}", {"id": evidence.evidence_id}),
+        )
     )
     if evidence.HasField("video"):
         v = evidence.video
-        duration = f"{v.duration_s:.1f} s" if v.HasField("duration_s") else "unknown length"
+        duration = format_time(v.duration_s, _lang()) if v.HasField("duration_s") else _("unknown length")
         console.print(
             f"  {v.codec} {v.display_width}x{v.display_height} {v.frame_rate:.0f} fps, {duration}",
             style="dim",
@@ -324,8 +386,10 @@ def render_results(console: Console, results: Iterable[records_pb2.Result]) -> N
         table.add_column(column)
     for r in results:
         outcome = _name(prediction_pb2.Outcome, r.prediction.outcome) if r.HasField("prediction") else "-"
+        names = [_name(assessment_pb2.Verdict, e.verdict) for e in r.assessment.elements]
+        # English: P F I, one letter per element; Chinese: the words (通过 不通过 无法判定)
         verdicts = (
-            " ".join(_name(assessment_pb2.Verdict, e.verdict)[0] for e in r.assessment.elements)
+            (" ".join(n[0] for n in names) if _lang() == "en" else " ".join(_(n) for n in names))
             if r.HasField("assessment")
             else "-"
         )
@@ -342,16 +406,16 @@ def render_results(console: Console, results: Iterable[records_pb2.Result]) -> N
 
 
 def render_keys(console: Console, keys: Iterable[admin_pb2.ApiKey]) -> None:
-    table = Table(title="API keys", title_justify="left")
-    table.add_column("key id", no_wrap=True)
-    table.add_column("tenant", overflow="fold")
-    for column in ("role", "created", "revoked", "description"):
+    table = Table(title=_("API keys"), title_justify="left")
+    table.add_column(_("key id"), no_wrap=True)
+    table.add_column(_("tenant"), overflow="fold")
+    for column in (_("role"), _("created"), _("revoked"), _("description")):
         table.add_column(column)
     for k in keys:
         table.add_row(
             k.key_id,
             k.tenant_id,
-            _name(admin_pb2.Role, k.role).lower().replace("_", "-"),
+            _(_name(admin_pb2.Role, k.role).lower().replace("_", "-")),
             when(k.created_at),
             when(k.revoked_at) if k.HasField("revoked_at") else "-",
             k.description,

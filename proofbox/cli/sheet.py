@@ -85,8 +85,10 @@ def contact_sheet(result: records_pb2.Result, out: Path) -> int:
     frames = [(i, f) for i, f in enumerate(assessment.keyframes) if f.jpeg]
     if not frames:
         raise ValueError(
-            f"result {result.result_id} has no key frames (a prediction only, or no finding points at a moment "
-            "of the video)"
+            translate(
+                "result {result} has no key frames (a prediction only, or no finding points at a moment of the video)",
+                {"result": result.result_id},
+            )
         )
     labels = frame_labels(assessment)
     lang = current()

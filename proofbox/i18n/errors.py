@@ -8,10 +8,10 @@ then the field and the original detail. Codes are language-neutral and unchanged
 
 from __future__ import annotations
 
-from . import gettext, translate
+from . import fill, gettext, translate
 from .findings import F_
 
-__all__ = ["ERRORS", "localized_error"]
+__all__ = ["DETAILS", "ERRORS", "localized_error", "translate_detail"]
 
 ERRORS: dict[str, str] = dict(
     (
@@ -59,12 +59,121 @@ ERRORS: dict[str, str] = dict(
 """Error code -> its sentence (English message id; the catalog has the translations)."""
 
 
+DETAIL_CONTEXT = "error-detail"
+
+DETAILS = tuple(
+    template
+    for _context, template in (
+        # stored things a request names (server.engine, server.service)
+        F_("error-detail", "no case {case} is stored for this tenant; store it with PutCase first"),
+        F_(
+            "error-detail",
+            "no version {version} of case {case} is stored for this tenant; store it with PutCase first",
+        ),
+        F_(
+            "error-detail",
+            "evidence {evidence} is not stored for this tenant; upload it with UploadEvidence first",
+        ),
+        F_(
+            "error-detail",
+            "case {case} has no evidence: upload the unboxing video with UploadEvidence "
+            "(header.case_id = {case_again}) or name evidence_ids",
+        ),
+        F_("error-detail", "no result {result} is stored for this tenant"),
+        F_("error-detail", "name a stored case (case_id) or send one inline (case)"),
+        F_(
+            "error-detail",
+            "names {n} videos; an assessment judges one unboxing video (and any photos)",
+        ),
+        F_(
+            "error-detail",
+            "the bytes of evidence {sha} ({name}) are missing from the server's store; upload the file again",
+        ),
+        # API keys (server.auth)
+        F_("error-detail", "no API key: send it as 'authorization: Bearer <key>' or 'x-api-key: <key>'"),
+        F_("error-detail", "the authorization header must be 'Bearer <API key>'"),
+        F_("error-detail", "the API key is not valid; check it for typos or ask for a new one"),
+        F_(
+            "error-detail",
+            "the API key is not valid; check it for typos or ask for a new one (the local admin key is in {path})",
+        ),
+        F_(
+            "error-detail",
+            "no API key: send it as 'authorization: Bearer <key>' or 'x-api-key: <key>' "
+            "(the local admin key is in {path})",
+        ),
+        F_("error-detail", "the API key {key} was revoked; ask for a new one"),
+        F_(
+            "error-detail",
+            "this API key ({key}) is {role} and cannot {what}; use a key with the {needed} role",
+        ),
+        # load (server.analysis)
+        F_(
+            "error-detail",
+            "the analysis queue is full ({running} running, {waiting} waiting); retry in a few seconds "
+            "with backoff, or use ScoreCases for batches",
+        ),
+        # a field's value (server.convert, proofbox.jsonform)
+        F_("error-detail", "is required"),
+        F_("error-detail", "must not be negative"),
+        F_("error-detail", "must be positive"),
+        F_("error-detail", "unknown field of {message}; did you mean {hint}?"),
+        F_("error-detail", "unknown field of {message}"),
+        F_(
+            "error-detail",
+            "unknown value {value}; expected one of {known} (or {prefix}...); did you mean {hint}?",
+        ),
+        F_("error-detail", "unknown value {value}; expected one of {known} (or {prefix}...)"),
+        F_("error-detail", "expected a {enum} name as a string, got {value}"),
+        F_(
+            "error-detail",
+            "expected an ISO 8601 time string such as 2024-11-11T20:00:00+08:00, got {value}",
+        ),
+        F_("error-detail", "{value} is not an ISO 8601 time; write e.g. 2024-11-11T20:00:00+08:00"),
+        F_(
+            "error-detail",
+            "time {value} has no UTC offset; write it with one, e.g. 2024-11-11T20:00:00+08:00 "
+            "(Beijing time) or 2024-11-11T12:00:00Z",
+        ),
+        F_("error-detail", "is given twice (as {first} and {second})"),
+        F_("error-detail", "expected an object, got {type}"),
+        F_("error-detail", "not valid JSON ({reason} at line {line} column {column})"),
+    )
+)
+"""English templates of the details most requests fail with, in the order they are tried."""
+
+
+def translate_detail(message: str, lang: str) -> str | None:
+    """An error's detail in ``lang`` when a template matches it (the values taken back out of
+    the English), else None."""
+    from .composed import _pattern
+
+    if lang == "en":
+        return message
+    for template in DETAILS:
+        match = _pattern(template).match(message)
+        if match is None:
+            continue
+        try:
+            return fill(gettext(template, lang, DETAIL_CONTEXT), match.groupdict(), lang)
+        except (KeyError, IndexError, ValueError, TypeError):
+            return None
+    return None
+
+
 def localized_error(code: str, message: str, field: str, lang: str) -> str:
-    """The error for a reader of ``lang``: the code's sentence, the field, then the detail."""
+    """The error for a reader of ``lang``: the code's sentence, the field, then the detail in
+    ``lang`` when it is one of the usual ones (:data:`DETAILS`), else as raised, marked as the
+    original text (a path, a tool's output)."""
     if lang == "en" or code not in ERRORS:
         return message
     parts = [gettext(ERRORS[code], lang, code)]  # the code is the message context (F_)
     if field:
         parts.append(translate("Field: {field}.", {"field": field}, lang))
-    parts.append(translate("Detail: {detail}", {"detail": message}, lang))
+    if message:
+        detail = translate_detail(message, lang)
+        if detail is not None:
+            parts.append(translate("Detail: {detail}", {"detail": detail}, lang))
+        else:
+            parts.append(translate("Detail (as reported): {detail}", {"detail": message}, lang))
     return " ".join(parts)

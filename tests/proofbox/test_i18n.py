@@ -26,7 +26,15 @@ from proofbox.i18n.findings import FINDINGS, RULES, render_finding_message, rend
 
 REPO = Path(__file__).resolve().parents[2]
 LOCALE = REPO / "proofbox" / "locale"
-KEYWORDS = {"Text": None, "translate": None, "N_": None, "F_": ((1, "c"), 2), "_": None, "gettext": None}
+KEYWORDS = {
+    "Text": None,
+    "translate": None,
+    "N_": None,
+    "T_": None,
+    "F_": ((1, "c"), 2),
+    "_": None,
+    "gettext": None,
+}
 
 
 def _zh_catalog() -> list[tuple[str | None, str, str]]:
@@ -42,7 +50,7 @@ def _fields(template: str) -> set[str]:
 def test_every_message_in_the_code_is_in_the_catalog() -> None:
     extracted: set[tuple[str | None, str]] = set()
     method_map = [("**.py", "python"), ("**.yaml", "proofbox.i18n.packs.extract_pack")]
-    for directory in ("proofbox", "server", "disputes/packs"):
+    for directory in ("proofbox", "server", "disputes/packs", "batch"):
         for _file, _line, message, _comments, context in extract_from_dir(
             REPO / directory, method_map=method_map, keywords=KEYWORDS
         ):

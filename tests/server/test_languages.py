@@ -162,7 +162,10 @@ def test_errors_carry_a_localized_message(tenant: Client) -> None:
             detail.Unpack(message)
             localized.append(message)
     assert [m.locale for m in localized] == ["zh-CN"]
-    assert localized[0].message.startswith("找不到请求中指定的对象。 详情：no result")
+    # the detail too: the usual ones are translated, the values kept (issue 13)
+    assert localized[0].message == (
+        "找不到请求中指定的对象。 详情：该租户没有存储结果 'res_0123456789abcdef0123456789abcdef'"
+    ), localized[0].message
     # the accept-language metadata chooses for a request without a language field
     with pytest.raises(grpc.RpcError) as info:
         tenant.svc.GetCase(
@@ -172,3 +175,60 @@ def test_errors_carry_a_localized_message(tenant: Client) -> None:
         )
     raw = dict(info.value.trailing_metadata())["grpc-status-details-bin"]  # type: ignore[attr-defined]
     assert "找不到请求中指定的对象" in raw.decode("utf-8", "replace")
+
+
+ENGLISH = re.compile(r"\b[a-z]{3,} [a-z]{3,} [a-z]{3,}\b")
+
+
+def test_cli_commands_beyond_results_speak_the_chosen_language(
+    server: ServerProcess, video: SyntheticVideo, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 13: `case`, `upload`, `deadlines`, `reopen`, `results`, `keys` and the CLI's own errors
+    follow --lang: headings, tables and messages in Chinese, no English sentence left."""
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(case_dict("lang-cmds")))
+    admin = server.client()
+    tenant = "t-cmds-" + uuid.uuid4().hex[:12]
+    key = create_key(admin, tenant)
+    admin.close()
+
+    def run(*args: str, lang: str = "zh-CN", api_key: str = key) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main([*args, "--server", server.address, "--api-key", api_key, "--lang", lang])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    outputs = {}
+    for args in (
+        ("case", "put", str(case)),
+        ("case", "get", "lang-cmds"),
+        ("upload", str(video.path), "--case-id", "lang-cmds"),
+        ("deadlines", "--case-id", "lang-cmds"),
+        ("reopen", "--case", str(case)),
+        ("results", "--case-id", "lang-cmds"),
+    ):
+        code, out, err = run(*args)
+        assert code == 0, (args, err)
+        outputs[" ".join(args[:2])] = out + err
+    code, out, err = run("keys", "list", "--tenant", tenant, api_key=server.key)
+    assert code == 0, err
+    outputs["keys"] = out + err
+    for name, text in outputs.items():
+        assert HAN.search(text), (name, text)
+        assert not ENGLISH.search(text.replace(str(tmp_path), "").replace(str(video.path), "")), (name, text)
+    assert "版本 1" in outputs["case put"] and "天猫" in outputs["case get"]
+    assert "API 密钥" in outputs["keys"]
+
+    # the same commands in English, as before
+    code, out, _ = run("case", "get", "lang-cmds", lang="en")
+    assert code == 0 and "Timeline (Beijing time)" in out and not HAN.search(out)
+
+    # errors: the server's detail and the CLI's own ones in Chinese
+    code, _, err = run("show", "res_0123456789abcdef0123456789abcdef")
+    assert code == 1 and "没有存储结果" in err and "no result" not in err, err
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(case_dict("lang-bad", platform="tmal")))
+    code, _, err = run("case", "put", str(bad))
+    assert code == 2 and "未知的取值" in err and "unknown value" not in err, err
+    code, _, err = run("case", "get", "lang-cmds", "--ca-file", str(tmp_path / "none.pem"))
+    assert code == 2 and "不存在" in err, err
