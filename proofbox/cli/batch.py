@@ -30,7 +30,7 @@ from rich.progress import (
 
 from proofbox.i18n import current, translate
 
-from .client import CliError, needs_extra
+from .client import T_, CliError, needs_extra
 
 __all__ = ["add_batch_commands", "cmd_calibrate", "cmd_rescore"]
 
@@ -64,55 +64,70 @@ def add_batch_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     rescore = commands.add_parser(
         "rescore",
         parents=[common],
-        help="re-score an archive of disputes into a results file (resumable)",
-        description="Re-score every record of ARCHIVE (JSON Lines or Parquet) into RESULTS (JSON Lines). "
-        "Run it again with the same --out to resume after an interruption.",
+        help=T_("re-score an archive of disputes into a results file (resumable)"),
+        description=T_(
+            "Re-score every record of ARCHIVE (JSON Lines or Parquet) into RESULTS (JSON Lines). "
+            "Run it again with the same --out to resume after an interruption."
+        ),
     )
-    rescore.add_argument("archive", type=Path, help="the archive (.jsonl or .parquet)")
-    rescore.add_argument("--out", type=Path, required=True, help="the results file (JSON Lines)")
-    rescore.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
+    rescore.add_argument("archive", type=Path, help=T_("the archive (.jsonl or .parquet)"))
+    rescore.add_argument("--out", type=Path, required=True, help=T_("the results file (JSON Lines)"))
     rescore.add_argument(
-        "--ray", metavar="ADDRESS", help="run on Ray: 'local', 'auto' or a cluster address (ray://host:10001)"
+        "--workers", type=int, default=0, help=T_("worker processes (default: one per core)")
     )
     rescore.add_argument(
-        "--cache", type=Path, help="assessment and download cache folder (default: RESULTS.cache)"
+        "--ray",
+        metavar="ADDRESS",
+        help=T_("run on Ray: 'local', 'auto' or a cluster address (ray://host:10001)"),
     )
-    rescore.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    rescore.add_argument("--blobs", type=Path, help="a proofbox server's blob folder, for sha256 references")
-    rescore.add_argument("--force", action="store_true", help="re-assess media even when cached")
     rescore.add_argument(
-        "--retry-failed", action="store_true", help="score again the records whose result is an error"
+        "--cache", type=Path, help=T_("assessment and download cache folder (default: RESULTS.cache)")
+    )
+    rescore.add_argument("--no-cache", action="store_true", help=T_("do not read or write the cache"))
+    rescore.add_argument(
+        "--blobs", type=Path, help=T_("a proofbox server's blob folder, for sha256 references")
+    )
+    rescore.add_argument("--force", action="store_true", help=T_("re-assess media even when cached"))
+    rescore.add_argument(
+        "--retry-failed", action="store_true", help=T_("score again the records whose result is an error")
     )
     rescore.add_argument(
         "--pack",
         action="append",
         default=[],
         metavar="PLATFORM=FILE",
-        help="score PLATFORM with this pack file (e.g. one written by calibrate); repeatable",
+        help=T_("score PLATFORM with this pack file (e.g. one written by calibrate); repeatable"),
     )
-    rescore.add_argument("--chunk-size", type=int, default=200, help="records per work unit (default 200)")
-    rescore.add_argument("--limit", type=int, default=20, help="changes and failures listed (default 20)")
+    rescore.add_argument(
+        "--chunk-size", type=int, default=200, help=T_("records per work unit (default 200)")
+    )
+    rescore.add_argument("--limit", type=int, default=20, help=T_("changes and failures listed (default 20)"))
     rescore.add_argument(
         "--find-reuse",
         action="store_true",
-        help="also list clusters of disputes whose evidence shows the same footage "
-        "(written to RESULTS.reuse.json)",
+        help=T_(
+            "also list clusters of disputes whose evidence shows the same footage (written to RESULTS.reuse.json)"
+        ),
     )
 
     calibrate = commands.add_parser(
         "calibrate",
         parents=[common],
-        help="refit prediction weights from archived outcomes; write new pack versions",
+        help=T_("refit prediction weights from archived outcomes; write new pack versions"),
     )
-    calibrate.add_argument("archive", type=Path, help="the archive (records with actual_outcome are used)")
-    calibrate.add_argument("--out", type=Path, required=True, help="folder for the packs and reliability.png")
+    calibrate.add_argument(
+        "archive", type=Path, help=T_("the archive (records with actual_outcome are used)")
+    )
+    calibrate.add_argument(
+        "--out", type=Path, required=True, help=T_("folder for the packs and reliability.png")
+    )
     calibrate.add_argument(
         "--min-cases",
         type=int,
         default=20,
-        help="known outcomes a platform needs to be refitted (default 20)",
+        help=T_("known outcomes a platform needs to be refitted (default 20)"),
     )
-    calibrate.add_argument("--bins", type=int, default=10, help="reliability-table bins (default 10)")
+    calibrate.add_argument("--bins", type=int, default=10, help=T_("reliability-table bins (default 10)"))
 
 
 def _plot_font() -> str | None:

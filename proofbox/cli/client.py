@@ -51,6 +51,11 @@ class CliError(Exception):
         return {"status": "LOCAL", "code": self.code, "message": str(self), "field": self.field}
 
 
+def T_(msgid: str, /, **params: Any) -> str:
+    """``msgid`` in the context's language (the CLI's ``--lang``); marked for extraction as ``T_``."""
+    return translate(msgid, params)
+
+
 @contextmanager
 def needs_extra(extra: str, what: str) -> Iterator[None]:
     """Imports of an optional part: a light (client-only) install says which extra to add."""

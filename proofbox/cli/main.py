@@ -40,7 +40,7 @@ from ..i18n.errors import translate_detail
 from ..i18n.vocabulary import N_
 from . import render
 from .batch import add_batch_commands, cmd_calibrate, cmd_rescore
-from .client import CliError, Connection, ServerError, file_sha256, find_api_key, needs_extra
+from .client import T_, CliError, Connection, ServerError, file_sha256, find_api_key, needs_extra
 
 __all__ = ["build_parser", "main"]
 
@@ -73,157 +73,169 @@ VIDEO_SUFFIXES = {
 def _common() -> argparse.ArgumentParser:
     """Options accepted before or after the command (defaults are applied in :func:`main`)."""
     common = argparse.ArgumentParser(add_help=False)
-    group = common.add_argument_group("connection")
+    group = common.add_argument_group(T_("connection"))
     group.add_argument(
-        "--server", default=argparse.SUPPRESS, help="host:port (default $PROOFBOX_SERVER or 127.0.0.1:50051)"
+        "--server",
+        default=argparse.SUPPRESS,
+        help=T_("host:port (default $PROOFBOX_SERVER or 127.0.0.1:50051)"),
     )
     group.add_argument(
         "--api-key",
         default=argparse.SUPPRESS,
-        help="API key (default $PROOFBOX_API_KEY or <data-dir>/local-api-key)",
+        help=T_("API key (default $PROOFBOX_API_KEY or <data-dir>/local-api-key)"),
     )
     group.add_argument(
-        "--data-dir", default=argparse.SUPPRESS, help="data directory (default $PROOFBOX_DATA or ./data)"
+        "--data-dir", default=argparse.SUPPRESS, help=T_("data directory (default $PROOFBOX_DATA or ./data)")
     )
     group.add_argument(
-        "--ca-file", default=argparse.SUPPRESS, help="PEM CA certificate: connect with TLS, trusting it"
+        "--ca-file", default=argparse.SUPPRESS, help=T_("PEM CA certificate: connect with TLS, trusting it")
     )
     group.add_argument(
-        "--tls", action="store_true", default=argparse.SUPPRESS, help="connect with TLS (system CAs)"
+        "--tls", action="store_true", default=argparse.SUPPRESS, help=T_("connect with TLS (system CAs)")
     )
     group.add_argument(
-        "--timeout", type=float, default=argparse.SUPPRESS, help="deadline per call in seconds"
+        "--timeout", type=float, default=argparse.SUPPRESS, help=T_("deadline per call in seconds")
     )
     group.add_argument(
-        "--json", action="store_true", default=argparse.SUPPRESS, help="print the proto JSON mapping"
+        "--json", action="store_true", default=argparse.SUPPRESS, help=T_("print the proto JSON mapping")
     )
     group.add_argument(
         "--lang",
         default=argparse.SUPPRESS,
-        help="language of the output: zh-CN or en (default: from $LC_ALL, $LC_MESSAGES, $LANG, else en); "
-        "for serve, the server's default language",
+        help=T_(
+            "language of the output: zh-CN or en (default: from $LC_ALL, $LC_MESSAGES, $LANG, else en); "
+            "for serve, the server's default language"
+        ),
     )
     return common
 
 
 def _case_source(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--case", type=Path, help="case JSON file (the disputes.DisputeCase JSON form)")
-    source.add_argument("--case-id", help="a case already stored on the server")
+    source.add_argument("--case", type=Path, help=T_("case JSON file (the disputes.DisputeCase JSON form)"))
+    source.add_argument("--case-id", help=T_("a case already stored on the server"))
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(
         prog="proofbox",
-        description="Unboxing-video evidence checks and dispute-outcome prediction (Tmall, Taobao, Douyin).",
+        description=T_(
+            "Unboxing-video evidence checks and dispute-outcome prediction (Tmall, Taobao, Douyin)."
+        ),
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=version_text())
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=version_text(),
+        help=T_("show program's version number and exit"),
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", parents=[common], help="run the server (embedded defaults)")
+    serve = commands.add_parser("serve", parents=[common], help=T_("run the server (embedded defaults)"))
     serve.add_argument(
-        "--config", type=Path, help="TOML or YAML configuration file (default $PROOFBOX_CONFIG)"
+        "--config", type=Path, help=T_("TOML or YAML configuration file (default $PROOFBOX_CONFIG)")
     )
-    serve.add_argument("--listen", help="host:port to serve on (default 127.0.0.1:50051)")
+    serve.add_argument("--listen", help=T_("host:port to serve on (default 127.0.0.1:50051)"))
     serve.add_argument(
-        "--database-url", help="sqlite:///path or postgresql://... (default SQLite in the data dir)"
+        "--database-url", help=T_("sqlite:///path or postgresql://... (default SQLite in the data dir)")
     )
-    serve.add_argument("--workers", type=int, help="analysis worker processes (default: one per core)")
-    serve.add_argument("--queue-size", type=int, help="analyses that may wait for a worker (default 16)")
-    serve.add_argument("--max-upload-bytes", help="largest evidence file, e.g. 8GiB")
-    serve.add_argument("--min-free-bytes", help="disk space uploads must leave free, e.g. 512MiB")
-    serve.add_argument("--analysis-timeout-s", type=float, help="longest one analysis may run (seconds)")
-    serve.add_argument("--grace-s", type=float, help="seconds running calls get on SIGTERM")
-    serve.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
-    serve.add_argument("--tls-cert", type=Path, help="PEM certificate chain (with --tls-key: TLS only)")
-    serve.add_argument("--tls-key", type=Path, help="PEM private key")
+    serve.add_argument("--workers", type=int, help=T_("analysis worker processes (default: one per core)"))
+    serve.add_argument("--queue-size", type=int, help=T_("analyses that may wait for a worker (default 16)"))
+    serve.add_argument("--max-upload-bytes", help=T_("largest evidence file, e.g. 8GiB"))
+    serve.add_argument("--min-free-bytes", help=T_("disk space uploads must leave free, e.g. 512MiB"))
+    serve.add_argument("--analysis-timeout-s", type=float, help=T_("longest one analysis may run (seconds)"))
+    serve.add_argument("--grace-s", type=float, help=T_("seconds running calls get on SIGTERM"))
+    serve.add_argument("--metrics-port", type=int, help=T_("serve Prometheus metrics on this port"))
+    serve.add_argument("--tls-cert", type=Path, help=T_("PEM certificate chain (with --tls-key: TLS only)"))
+    serve.add_argument("--tls-key", type=Path, help=T_("PEM private key"))
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
     serve.add_argument("--log-format", choices=["json", "text"])
     serve.add_argument("--sqlite-synchronous", choices=["normal", "full"])
 
-    upload = commands.add_parser("upload", parents=[common], help="upload an evidence file")
+    upload = commands.add_parser("upload", parents=[common], help=T_("upload an evidence file"))
     upload.add_argument("file", type=Path)
-    upload.add_argument("--case-id", required=True, help="the case the evidence is for")
-    upload.add_argument("--kind", choices=sorted(KINDS), help="default: from the file name")
+    upload.add_argument("--case-id", required=True, help=T_("the case the evidence is for"))
+    upload.add_argument("--kind", choices=sorted(KINDS), help=T_("default: from the file name"))
 
-    case = commands.add_parser("case", parents=[common], help="store or read a case")
+    case = commands.add_parser("case", parents=[common], help=T_("store or read a case"))
     case_commands = case.add_subparsers(dest="case_command", required=True, metavar="ACTION")
-    put = case_commands.add_parser("put", parents=[common], help="store a case from its JSON file")
+    put = case_commands.add_parser("put", parents=[common], help=T_("store a case from its JSON file"))
     put.add_argument("file", type=Path)
     put.add_argument(
-        "--expected-version", type=int, default=0, help="store only if the latest version is this"
+        "--expected-version", type=int, default=0, help=T_("store only if the latest version is this")
     )
-    get = case_commands.add_parser("get", parents=[common], help="read a stored case")
+    get = case_commands.add_parser("get", parents=[common], help=T_("read a stored case"))
     get.add_argument("case_id")
-    get.add_argument("--version", type=int, default=0, help="a version (default: the latest)")
+    get.add_argument("--version", type=int, default=0, help=T_("a version (default: the latest)"))
 
-    assess = commands.add_parser("assess", parents=[common], help="upload what is needed, assess and predict")
+    assess = commands.add_parser(
+        "assess", parents=[common], help=T_("upload what is needed, assess and predict")
+    )
     _case_source(assess)
-    assess.add_argument("--video", type=Path, help="the unboxing video")
-    assess.add_argument("--photo", type=Path, action="append", default=[], help="a photo (repeatable)")
-    assess.add_argument("--no-predict", action="store_true", help="assess the evidence only")
-    assess.add_argument("--at", help="evaluation time, ISO 8601 with offset (default: the case's as_of)")
-    assess.add_argument("--pack", default="", help="policy pack version (default: the newest)")
+    assess.add_argument("--video", type=Path, help=T_("the unboxing video"))
+    assess.add_argument("--photo", type=Path, action="append", default=[], help=T_("a photo (repeatable)"))
+    assess.add_argument("--no-predict", action="store_true", help=T_("assess the evidence only"))
+    assess.add_argument("--at", help=T_("evaluation time, ISO 8601 with offset (default: the case's as_of)"))
+    assess.add_argument("--pack", default="", help=T_("policy pack version (default: the newest)"))
 
-    predict = commands.add_parser("predict", parents=[common], help="predict the outcome from the case alone")
+    predict = commands.add_parser(
+        "predict", parents=[common], help=T_("predict the outcome from the case alone")
+    )
     _case_source(predict)
-    predict.add_argument("--at", help="evaluation time, ISO 8601 with offset")
-    predict.add_argument("--pack", default="", help="policy pack version")
+    predict.add_argument("--at", help=T_("evaluation time, ISO 8601 with offset"))
+    predict.add_argument("--pack", default="", help=T_("policy pack version"))
 
     deadlines = commands.add_parser(
-        "deadlines", parents=[common], help="the deadlines the rules set for a case"
+        "deadlines", parents=[common], help=T_("the deadlines the rules set for a case")
     )
     _case_source(deadlines)
-    deadlines.add_argument("--at", help="evaluation time, ISO 8601 with offset")
+    deadlines.add_argument("--at", help=T_("evaluation time, ISO 8601 with offset"))
 
     reopen = commands.add_parser(
         "reopen",
         parents=[common],
-        help="may the merchant re-open the after-sales entry, and may the buyer apply through it now?",
+        help=T_("may the merchant re-open the after-sales entry, and may the buyer apply through it now?"),
     )
     source = reopen.add_mutually_exclusive_group(required=True)
-    source.add_argument("--order", type=Path, help="order JSON file (with --platform)")
-    source.add_argument("--case", type=Path, help="take the order and platform from a case JSON file")
+    source.add_argument("--order", type=Path, help=T_("order JSON file (with --platform)"))
+    source.add_argument("--case", type=Path, help=T_("take the order and platform from a case JSON file"))
     reopen.add_argument("--platform", choices=["tmall", "taobao", "douyin"])
-    reopen.add_argument("--sub-account", action="store_true", help="a sub-account would re-open it")
-    reopen.add_argument("--refund-permission", action="store_true", help="the sub-account has 子账号售中退款")
-    reopen.add_argument("--at", help="evaluation time, ISO 8601 with offset (default: now)")
+    reopen.add_argument("--sub-account", action="store_true", help=T_("a sub-account would re-open it"))
+    reopen.add_argument(
+        "--refund-permission", action="store_true", help=T_("the sub-account has 子账号售中退款")
+    )
+    reopen.add_argument("--at", help=T_("evaluation time, ISO 8601 with offset (default: now)"))
 
-    show = commands.add_parser("show", parents=[common], help="show a stored result")
+    show = commands.add_parser("show", parents=[common], help=T_("show a stored result"))
     show.add_argument("result_id")
-    show.add_argument("--sheet", type=Path, help="write a contact sheet of the key frames (PNG)")
+    show.add_argument("--sheet", type=Path, help=T_("write a contact sheet of the key frames (PNG)"))
 
-    results = commands.add_parser("results", parents=[common], help="list stored results, newest first")
+    results = commands.add_parser("results", parents=[common], help=T_("list stored results, newest first"))
     results.add_argument("--case-id", default="")
     results.add_argument("--limit", type=int, default=20)
 
     sample = commands.add_parser(
-        "sample", parents=[common], help="write a sample unboxing video, photo and case"
+        "sample", parents=[common], help=T_("write a sample unboxing video, photo and case")
     )
     sample.add_argument("directory", type=Path, nargs="?", default=Path("sample"))
 
-    keys = commands.add_parser("keys", parents=[common], help="manage API keys (admin key needed)")
+    keys = commands.add_parser("keys", parents=[common], help=T_("manage API keys (admin key needed)"))
     key_commands = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    create = key_commands.add_parser("create", parents=[common], help="create a key for a tenant")
+    create = key_commands.add_parser("create", parents=[common], help=T_("create a key for a tenant"))
     create.add_argument("--tenant", required=True)
     create.add_argument("--role", choices=sorted(ROLES), default="read-write")
     create.add_argument("--description", default="")
-    revoke = key_commands.add_parser("revoke", parents=[common], help="revoke a key")
+    revoke = key_commands.add_parser("revoke", parents=[common], help=T_("revoke a key"))
     revoke.add_argument("key_id")
-    listing = key_commands.add_parser("list", parents=[common], help="list a tenant's keys")
+    listing = key_commands.add_parser("list", parents=[common], help=T_("list a tenant's keys"))
     listing.add_argument("--tenant", required=True)
     add_batch_commands(commands, common)
     return parser
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def T_(msgid: str, /, **params: Any) -> str:
-    """``msgid`` in the CLI's language (marked for extraction as ``T_``)."""
-    return i18n.translate(msgid, params)
 
 
 def _read_json(path: Path) -> Any:
@@ -714,8 +726,52 @@ def _json_error(err: Console, error: ServerError | CliError) -> None:
     err.file.flush()
 
 
+# argparse's own texts (usage, option headings, its errors): shown through proofbox's catalog
+ARGPARSE_TEXTS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("show program's version number and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("unrecognized arguments: %s"),
+    N_("the following arguments are required: %s"),
+    N_("one of the arguments %s is required"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("expected one argument"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("not allowed with argument %s"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+)
+
+
+def _requested_language(argv: Sequence[str]) -> str | None:
+    """``--lang`` as given on the command line (before parsing: the help and argparse's errors are
+    written in it too), else the environment's language."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return i18n.language_from_env(os.environ)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line parsed, its help and errors in the language it asks for."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    lang, _note = i18n.negotiate(_requested_language(words))
+    saved = argparse._  # type: ignore[attr-defined]
+    argparse._ = lambda text: i18n.gettext(text) if text else text  # type: ignore[attr-defined]
+    try:
+        with i18n.use(lang):
+            return build_parser().parse_args(words)
+    finally:
+        argparse._ = saved  # type: ignore[attr-defined]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     # piped output (files, ticket systems) gets wide tables instead of rich's default 80 columns
     out = Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160)
     err = Console(stderr=True)

@@ -91,6 +91,7 @@ VOCABULARY = (
     N_("read-only"),
     N_("read-write"),
     N_("admin"),
+    N_("operator"),
     # deadline names (the packs' deadline effects)
     N_("after_sales_end"),
     N_("arrival_claim_end"),
