@@ -137,6 +137,8 @@ DETAILS = tuple(
         ),
         F_("error-detail", "is given twice (as {first} and {second})"),
         F_("error-detail", "expected an object, got {type}"),
+        F_("error-detail", "not valid JSON here: nested too deeply"),
+        F_("error-detail", "nested too deeply for this message"),
         F_("error-detail", "not valid JSON ({reason} at line {line} column {column})"),
     )
 )
