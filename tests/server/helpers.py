@@ -221,19 +221,30 @@ class ServerProcess:
         time.sleep(0.2)
 
 
+def child_pids(pid: int) -> list[int]:
+    """PIDs of ``pid``'s children, from every thread's ``/proc/.../children`` (a thread that ends
+    while they are read is skipped: its task directory is gone)."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return out
+
+
 def analysis_workers(server: ServerProcess, name: str = "proofbox-worker") -> list[int]:
     """PIDs of the server's analysis worker processes (by process name: not the photo workers
     ``proofbox-photo``, nor multiprocessing's resource tracker)."""
     assert server.process is not None
     found = []
-    for task in Path(f"/proc/{server.process.pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            try:
-                comm = Path(f"/proc/{child}/comm").read_text().strip()
-            except OSError:  # gone meanwhile
-                continue
-            if comm == name:
-                found.append(int(child))
+    for child in child_pids(server.process.pid):
+        try:
+            comm = Path(f"/proc/{child}/comm").read_text().strip()
+        except OSError:  # gone meanwhile
+            continue
+        if comm == name:
+            found.append(child)
     return found
 
 

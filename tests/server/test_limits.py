@@ -17,7 +17,7 @@ from grpc_status import rpc_status
 from proofbox.v1 import service_pb2
 from tests.conftest import SyntheticVideo
 
-from .helpers import VIDEO, ServerProcess, analysis_workers, case_message, trailers, wait_until
+from .helpers import VIDEO, ServerProcess, analysis_workers, case_message, child_pids, trailers, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -184,11 +184,7 @@ def test_workers_do_not_outlive_a_killed_server(tmp_path: Path) -> None:
     pid = process.process.pid
     children: list[int] = []
     try:
-        children = [
-            int(c)
-            for task in Path(f"/proc/{pid}/task").iterdir()
-            for c in (task / "children").read_text().split()
-        ]
+        children = child_pids(pid)
         assert len(children) >= 2  # the analysis workers (and multiprocessing's resource tracker)
         os.kill(pid, signal.SIGKILL)
         process.process.wait(timeout=10)
