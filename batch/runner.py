@@ -16,12 +16,15 @@ import json
 import logging
 import os
 import signal
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,7 @@ from .scoring import Scorer, ScoringOptions
 __all__ = ["RunOptions", "RunStats", "die_with_parent", "recover_output", "rescore", "score_chunk"]
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
+_REAPER = Path(__file__).with_name("_reaper.py")
 _SCORER: Scorer | None = None
 _SCORER_KEY: str | None = None
 
@@ -238,16 +242,10 @@ def _run_ray(
 ) -> Iterator[list[str]]:
     import ray
 
-    started_here = not ray.is_initialized()
-    if started_here:
-        if address == "local":
-            ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
-        else:
-            ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
-    remote = ray.remote(score_chunk)
-    options_ref = ray.put(scoring)
-    pending: deque[Any] = deque()
-    try:
+    with _ray_session(address):
+        remote = ray.remote(score_chunk)
+        options_ref = ray.put(scoring)
+        pending: deque[Any] = deque()
         for chunk in chunks:
             if stop.is_set():
                 break
@@ -256,6 +254,46 @@ def _run_ray(
                 yield ray.get(pending.popleft())
         while pending:
             yield ray.get(pending.popleft())
-    finally:
-        if started_here:
+
+
+@contextmanager
+def _ray_session(address: str) -> Iterator[None]:
+    """Connected to Ray for the block (unless already connected); a cluster started here ends with it.
+
+    ``"local"`` starts a cluster on this machine in a temporary directory of its own, watched by
+    ``_reaper.py``: when this process ends, even by SIGKILL, the reaper kills whatever of the
+    cluster is still running within a second or two (Ray alone leaves its agents ~60 s) and removes
+    the directory, the cluster's logs included.
+    """
+    import ray
+
+    if ray.is_initialized():
+        yield
+        return
+    if address != "local":
+        ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+        try:
+            yield
+        finally:
             ray.shutdown()
+        return
+    # Ray's socket paths must stay under 107 bytes: under /tmp, as Ray's own /tmp/ray, not $TMPDIR
+    parent = os.environ.get("RAY_TMPDIR") or ("/tmp" if os.path.isdir("/tmp") else None)
+    root = os.path.realpath(tempfile.mkdtemp(prefix="proofbox-ray-", dir=parent))
+    reaper = subprocess.Popen(
+        [sys.executable, "-I", str(_REAPER), root, str(os.getpid())],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,  # not stopped by the terminal's Ctrl-C or hang-up with the rest of us
+    )
+    try:
+        ray.init(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR, _temp_dir=root)
+        try:
+            yield
+        finally:
+            ray.shutdown()
+    finally:
+        assert reaper.stdin is not None
+        reaper.stdin.close()  # the reaper's cue: sweep what is left, remove the directory
+        with suppress(subprocess.TimeoutExpired):  # it finishes on its own; the results do not wait
+            reaper.wait(timeout=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -208,6 +209,29 @@ def _children_of(pid: int) -> list[int]:
     return found
 
 
+def _descendants_of(pid: int) -> dict[int, str]:
+    """Every live process below ``pid`` (children, their children, ...), with its command line."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    found: dict[int, str] = {}
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier and child not in found}
+        for child in frontier:
+            try:
+                found[child] = (
+                    Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:120].strip()
+                )
+            except OSError:
+                found[child] = "?"
+    return found
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -316,5 +340,52 @@ def test_cli_workers_exit_when_the_cli_is_killed(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
         for pid in workers:  # never leave a process behind, even when the assertion failed
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.ray
+@pytest.mark.slow
+def test_cli_ray_processes_exit_when_the_cli_is_killed(tmp_path: Path) -> None:
+    """Issue 11, item 5 on Ray: ``kill -9`` of ``proofbox rescore --ray local --workers 2`` must take
+    the local cluster with it within seconds: GCS, raylet, monitors, agents and task workers.
+
+    Before ``batch/_reaper.py`` (ray 2.60): the dashboard and runtime-env agents outlived the killed
+    CLI by about 60 s (they report the raylet's death to the dead GCS before exiting)."""
+    pytest.importorskip("ray", reason="ray is not installed (pip install '.[ray]')")
+    archive = tmp_path / "big.jsonl"
+    write_archive(archive, _records(1500, seed=9))
+    out = tmp_path / "out.jsonl"
+    command = [sys.executable, "-m", "proofbox", "rescore", str(archive), "--out", str(out)]
+    command += ["--workers", "2", "--ray", "local", "--chunk-size", "10"]
+    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cluster: dict[int, str] = {}
+    try:
+        deadline = time.monotonic() + 240  # a Ray start takes 10-30 s on the loaded 2-core machine
+        while time.monotonic() < deadline and (not out.exists() or out.stat().st_size == 0):
+            assert proc.poll() is None, "the rescore ended before it could be killed"
+            time.sleep(0.1)
+        time.sleep(1.0)  # the raylet starts its agents beside the first tasks
+        cluster = _descendants_of(proc.pid)
+        names = " ".join(cluster.values())
+        assert proc.poll() is None and "gcs_server" in names and "raylet" in names, cluster
+        assert names.count("ray::score_chunk") + names.count("ray::IDLE") >= 1, cluster
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        killed = time.monotonic()
+        while time.monotonic() - killed < 5 and [pid for pid in cluster if _alive(pid)]:
+            time.sleep(0.1)
+        survivors = {pid: cmd for pid, cmd in cluster.items() if _alive(pid)}
+        assert not survivors, f"Ray processes outlived the killed CLI by 5 s: {survivors}"
+        # and the cluster's own temporary directory (sockets, logs) goes too
+        root = re.search(r"(/\S*/proofbox-ray-[^/\s]+)", names)
+        assert root is not None, names
+        while time.monotonic() - killed < 10 and Path(root[1]).exists():
+            time.sleep(0.1)
+        assert not Path(root[1]).exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in cluster:  # never leave a process behind, even when the assertion failed
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
