@@ -253,19 +253,42 @@ def _find_reuse(results: Path) -> dict[str, Any]:
 
 
 def _render_reuse(reuse: dict[str, Any], limit: int) -> str:
+    """The clusters of disputes sharing footage, in the CLI's language (texts in the catalog)."""
     clusters = reuse["clusters"]
     if not clusters:
-        return "reused evidence: no two disputes share footage"
-    lines = [f"reused evidence: {len(clusters)} cluster(s) of disputes sharing footage ({reuse['file']})"]
+        return translate("reused evidence: no two disputes share footage")
+    lines = [
+        translate(
+            "reused evidence: {count} cluster(s) of disputes sharing footage ({file})",
+            {"count": len(clusters), "file": reuse["file"]},
+        )
+    ]
     for cluster in clusters[:limit]:
         lines.append("  " + ", ".join(cluster["record_ids"]))
         for link in cluster["links"][:limit]:
             a, b = link["range_s"], link["other_range_s"]
-            lines.append(
-                f"    {link['record_id']} {a[0]:.1f}-{a[1]:.1f} s = {link['other_record_id']} "
-                f"{b[0]:.1f}-{b[1]:.1f} s, similarity {link['similarity']:.2f}"
-                + (" (mirrored)" if link["mirrored"] else "")
-            )
+            values = {
+                "record": link["record_id"],
+                "start": a[0],
+                "end": a[1],
+                "other": link["other_record_id"],
+                "other_start": b[0],
+                "other_end": b[1],
+                "similarity": link["similarity"],
+            }
+            if link["mirrored"]:
+                line = translate(
+                    "{record} {start:.1f}-{end:.1f} s = {other} {other_start:.1f}-{other_end:.1f} s, "
+                    "similarity {similarity:.2f} (mirrored)",
+                    values,
+                )
+            else:
+                line = translate(
+                    "{record} {start:.1f}-{end:.1f} s = {other} {other_start:.1f}-{other_end:.1f} s, "
+                    "similarity {similarity:.2f}",
+                    values,
+                )
+            lines.append("    " + line)
     return "\n".join(lines)
 
 

@@ -164,6 +164,7 @@ CLAUSES = tuple(
     for _context, template in (
         # why a cut or fade was believed (evidence.continuity, evidence.sampling)
         F_("clause", "a single-frame jump {ratio}x the frame changes around it"),
+        F_("clause", "a single-frame jump {ratio}x the frame changes around it (motion followed)"),
         F_("clause", "the picture does not come back within {seconds} s"),
         F_("clause", "an encoder inserted a keyframe at that frame"),
         F_("clause", "the frame is coded almost afresh ({ratio}x the packets around it)"),

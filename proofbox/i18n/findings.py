@@ -334,29 +334,58 @@ _MESSAGES = (
         "CONSISTENCY_PHOTO_TIME_APART",
         "a photo was taken more than a day from the video: they may not show the same unpacking",
     ),
+    # one template per kind of pair (``variant``), and a mirrored copy's own (``mirrored`` = "yes")
     F_(
         "CONSISTENCY_EVIDENCE_REUSED/video_video",
-        "the video ({start_s:time}–{end_s:time}) shows the same footage as video {other_evidence_id:.12} "
-        "({other_start_s:time}–{other_end_s:time} there) of case {other_case_ids}, similarity "
-        "{similarity:.2f}: a person should compare both cases before relying on it",
+        "the video ({start_s:.1f}–{end_s:.1f} s) is the same footage as video {other_evidence_id:.12} "
+        "({other_start_s:.1f}–{other_end_s:.1f} s there) of case {other_case_ids}, similarity "
+        "{similarity:.2f}: evidence of another dispute; a person should compare both cases (one parcel "
+        "holding two orders' returns is the innocent explanation)",
+    ),
+    F_(
+        "CONSISTENCY_EVIDENCE_REUSED/video_video/mirrored",
+        "the video ({start_s:.1f}–{end_s:.1f} s) is a mirrored copy of the same footage as video "
+        "{other_evidence_id:.12} ({other_start_s:.1f}–{other_end_s:.1f} s there) of case {other_case_ids}, "
+        "similarity {similarity:.2f}: evidence of another dispute; a person should compare both cases (one "
+        "parcel holding two orders' returns is the innocent explanation)",
     ),
     F_(
         "CONSISTENCY_EVIDENCE_REUSED/video_photo",
-        "the video at {start_s:time} shows the same picture as photo {other_name} (evidence "
-        "{other_evidence_id:.12}) of case {other_case_ids}, similarity {similarity:.2f}: a person should "
-        "compare both cases before relying on it",
+        "the video ({start_s:.1f}–{end_s:.1f} s) is the same footage as photo {other_name} of case "
+        "{other_case_ids}, similarity {similarity:.2f}: evidence of another dispute; a person should compare "
+        "both cases (one parcel holding two orders' returns is the innocent explanation)",
+    ),
+    F_(
+        "CONSISTENCY_EVIDENCE_REUSED/video_photo/mirrored",
+        "the video ({start_s:.1f}–{end_s:.1f} s) is a mirrored copy of the same footage as photo {other_name} "
+        "of case {other_case_ids}, similarity {similarity:.2f}: evidence of another dispute; a person should "
+        "compare both cases (one parcel holding two orders' returns is the innocent explanation)",
     ),
     F_(
         "CONSISTENCY_EVIDENCE_REUSED/photo_video",
-        "{photo} shows the same picture as video {other_evidence_id:.12} at {other_start_s:time} of "
-        "case {other_case_ids}, similarity {similarity:.2f}: a person should compare both cases before "
-        "relying on it",
+        "photo {photo} is the same footage as video {other_evidence_id:.12} ({other_start_s:.1f}–"
+        "{other_end_s:.1f} s there) of case {other_case_ids}, similarity {similarity:.2f}: evidence of another "
+        "dispute; a person should compare both cases (one parcel holding two orders' returns is the innocent "
+        "explanation)",
+    ),
+    F_(
+        "CONSISTENCY_EVIDENCE_REUSED/photo_video/mirrored",
+        "photo {photo} is a mirrored copy of the same footage as video {other_evidence_id:.12} "
+        "({other_start_s:.1f}–{other_end_s:.1f} s there) of case {other_case_ids}, similarity "
+        "{similarity:.2f}: evidence of another dispute; a person should compare both cases (one parcel "
+        "holding two orders' returns is the innocent explanation)",
     ),
     F_(
         "CONSISTENCY_EVIDENCE_REUSED/photo_photo",
-        "{photo} shows the same picture as photo {other_name} (evidence {other_evidence_id:.12}) of "
-        "case {other_case_ids}, similarity {similarity:.2f}: a person should compare both cases before "
-        "relying on it",
+        "photo {photo} is the same footage as photo {other_name} of case {other_case_ids}, similarity "
+        "{similarity:.2f}: evidence of another dispute; a person should compare both cases (one parcel "
+        "holding two orders' returns is the innocent explanation)",
+    ),
+    F_(
+        "CONSISTENCY_EVIDENCE_REUSED/photo_photo/mirrored",
+        "photo {photo} is a mirrored copy of the same footage as photo {other_name} of case {other_case_ids}, "
+        "similarity {similarity:.2f}: evidence of another dispute; a person should compare both cases (one "
+        "parcel holding two orders' returns is the innocent explanation)",
     ),
     # --- 时效性 timeliness ---------------------------------------------------------------------
     F_(
@@ -576,6 +605,11 @@ def _render(
 ) -> str:
     variant = params.get("variant")
     key = f"{code}/{variant}" if variant and f"{code}/{variant}" in table else code
+    # a yes/no parameter may pick a form of its own ("mirrored": "yes" -> code/variant/mirrored)
+    key = next(
+        (f"{key}/{flag}" for flag in sorted(params) if params[flag] == "yes" and f"{key}/{flag}" in table),
+        key,
+    )
     for i, template in enumerate(table.get(key, ())):
         if lang == "en" and i > 0:
             break

@@ -96,3 +96,39 @@ def test_rescore_find_reuse_lists_the_disputes_sharing_footage(
     assert links[("R-4", "R-1")]["similarity"] == 1.0
     written = json.loads(out.with_name(out.name + ".reuse.json").read_text(encoding="utf-8"))
     assert written["clusters"] == clusters
+
+
+REUSE = {
+    "file": "results.jsonl.reuse.json",
+    "clusters": [
+        {
+            "record_ids": ["R-1", "R-3"],
+            "links": [
+                {"record_id": "R-3", "range_s": [0.0, 9.5], "other_record_id": "R-1",
+                 "other_range_s": [5.0, 14.5], "similarity": 0.97, "mirrored": True},
+            ],
+        }
+    ],
+}  # fmt: skip
+
+
+def test_the_reuse_report_reads_in_both_languages() -> None:
+    """The report's lines come from the catalog: English as before, Chinese with the same numbers."""
+    from proofbox.cli.batch import _render_reuse
+    from proofbox.i18n import use
+
+    en = _render_reuse(REUSE, 10)
+    assert en.splitlines() == [
+        "reused evidence: 1 cluster(s) of disputes sharing footage (results.jsonl.reuse.json)",
+        "  R-1, R-3",
+        "    R-3 0.0-9.5 s = R-1 5.0-14.5 s, similarity 0.97 (mirrored)",
+    ]
+    with use("zh-CN"):
+        zh = _render_reuse(REUSE, 10)
+        none = _render_reuse({"file": "x", "clusters": []}, 10)
+    assert zh.splitlines() == [
+        "证据复用：1 组纠纷使用了相同的画面（results.jsonl.reuse.json）",
+        "  R-1, R-3",
+        "    R-3 0.0–9.5 秒 = R-1 5.0–14.5 秒，相似度 0.97（镜像）",
+    ]
+    assert none == "证据复用：没有两起纠纷使用相同的画面"

@@ -32,10 +32,14 @@ from evidence.model import (
     PhotoFacts,
     VideoFacts,
 )
+from evidence.reuse import Match, reuse_finding
+from evidence.signals import Sample
 from evidence.views import FaceEstimate, Span, Story
 from proofbox.i18n.findings import render_finding_message, render_finding_rule
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
+CJK = "\u3400-\u9fff\u3000-\u303f\uff01-\uff5e"
+SPACE_BETWEEN_CJK = re.compile(f"[{CJK}] +[{CJK}]")  # "15.0 秒 处": a typo in Chinese
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 RECORDED = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 
@@ -61,7 +65,7 @@ def _evidences() -> list[Evidence]:
     cfg = AnalysisConfig()
     breaks = (
         Break(3.0, "cut", 80.0, 12.0, 0.0, 0.1, ratio=6.5, persist=0.9,
-              evidence=("a single-frame jump 6.5x the frame changes around it",
+              evidence=("a single-frame jump 6.5x the frame changes around it (motion followed)",
                         "the picture does not come back within 1 s",
                         "an encoder inserted a keyframe at that frame")),
         Break(5.0, "splice", 95.0, 10.0, 30.0, 0.5, evidence=("a content change 9.5x the pairs around it",)),
@@ -100,7 +104,55 @@ def _evidences() -> list[Evidence]:
         reads=(BarcodeRead("SF1234567890", "Code128", 1.0, source="video"),
                BarcodeRead("SF7777777777", "QRCode", 2.0, source="video")),
     )  # fmt: skip
-    return [first, second]
+    # a third: no parcel recognised, no tracking number, a picture too blurred to see
+    third = Evidence(
+        cfg, CaseFacts(claimed_problem="damaged", claimed_problem_time_s=5.0), _video(),
+        _samples(0.9), 12.0, None,
+        story=Story(parcel="", table_support=0.0, sealed_at_start=None, opening_at=None, open_from_start=False,
+                    faces=FaceEstimate(0, 0, 0, 0.0, (), 0, 0.0), contents=None, closeups=(), features=()),
+        reads=(BarcodeRead("SF1234567890", "Code128", 1.0, source="video"),),
+    )  # fmt: skip
+    # a fourth: open from the start, held six times, no waybill read, a soft picture, the problem
+    # shown, the ordered item's code, a photo of the return's waybill
+    fourth = Evidence(
+        cfg,
+        CaseFacts(return_tracking_number="SF1234567890", claimed_problem="damaged", claimed_problem_time_s=8.0,
+                  expected_item_codes=("6901234567892",)),
+        _video(), _samples((cfg.subject_blur_max + cfg.subject_blur_fail) / 2), 12.0, None,
+        story=Story(parcel="object", table_support=0.5, sealed_at_start=False, opening_at=None,
+                    open_from_start=True, faces=FaceEstimate(2, 2, 6, 0.5, (0.5, 1.0), 6, 0.8),
+                    contents=Span(3.0, 11.0), closeups=(Span(7.0, 9.5, 0.4),), features=(),
+                    holds=(Span(0.5, 1.5), Span(2.0, 2.8))),
+        reads=(BarcodeRead("6901234567892", "EAN13", 6.0, source="video"),),
+        photos=(replace(photo, name="IMG_2.jpg", creation_times=(),
+                        barcodes=(BarcodeRead("SF1234567890", "Code128", None),)),),
+    )  # fmt: skip
+    return [first, second, third, fourth]
+
+
+def _samples(subject_blur: float, n: int = 60, duration: float = 12.0) -> tuple[Sample, ...]:
+    """Evenly spaced samples of one sharpness, well exposed."""
+    return tuple(
+        Sample(duration * i / n, False, True, 1, subject_blur, 120.0, 0.0, None, None,
+               subject_blur=subject_blur, highlight=200.0, shadow=20.0)
+        for i in range(n)
+    )  # fmt: skip
+
+
+def _reuse_findings() -> list[Finding]:
+    """CONSISTENCY_EVIDENCE_REUSED for each pair of kinds, plain and mirrored (evidence.reuse)."""
+    out = []
+    for here, there in (("video", "video"), ("video", "photo"), ("photo", "video"), ("photo", "photo")):
+        for mirrored in (False, True):
+            found = Match(2.0, 9.5, 12.0, 19.5, 0.93, mirrored=mirrored)
+            out.append(
+                reuse_finding(
+                    found, media="video" if here == "video" else "IMG_7.jpg", media_kind=here,
+                    other_case_ids=("case-9", "case-12"), other_evidence_id="ab" * 32, other_kind=there,
+                    other_name="" if there == "video" else "IMG_3.jpg",
+                )
+            )  # fmt: skip
+    return out
 
 
 def _findings() -> list[Finding]:
@@ -108,7 +160,7 @@ def _findings() -> list[Finding]:
     for ev in _evidences():
         assessment = Assessment(judge_all(ev), ev.video, ev.photos, "test")
         out += [f for e in within_video(assessment, ev.duration).elements for f in e.findings]
-    return out
+    return out + _reuse_findings()
 
 
 def _params(f: Finding) -> dict[str, str]:
@@ -134,8 +186,16 @@ def test_the_synthetic_cases_set_off_the_findings_that_carry_numbers() -> None:
         "VALIDITY_PROBLEM_NOT_SHOWN", "VALIDITY_PROBLEM_CONTEXT", "CONSISTENCY_WAYBILL_MISMATCH",
         "CONSISTENCY_WAYBILL_MATCH", "CONSISTENCY_OTHER_WAYBILL", "CONSISTENCY_ITEM_MISMATCH",
         "CONSISTENCY_PHOTO_MISMATCH", "CONSISTENCY_PHOTO_TIME_APART",
+        # later codes and forms (issues 9 and 15)
+        "COMPLETENESS_NO_PARCEL_RECOGNISED", "COMPLETENESS_NOT_SEALED_AT_START", "COMPLETENESS_CONTENTS_SHOWN",
+        "VALIDITY_UNCLEAR", "VALIDITY_SOFT", "VALIDITY_PROBLEM_SHOWN", "CONSISTENCY_NO_TRACKING_NUMBER",
+        "CONSISTENCY_WAYBILL_NOT_LEGIBLE", "CONSISTENCY_ITEM_MATCH", "CONSISTENCY_PHOTO_MATCH",
+        "CONSISTENCY_EVIDENCE_REUSED",
     }  # fmt: skip
     assert expected <= codes, sorted(expected - codes)
+    forms = {(f.code, f.params.get("variant", "")) for f in FINDINGS}
+    assert {("COMPLETENESS_SIX_FACES", "held"), ("CONSISTENCY_NO_TRACKING_NUMBER", "reads"),
+            ("CONSISTENCY_WAYBILL_NOT_LEGIBLE", "look")} <= forms  # fmt: skip
 
 
 @pytest.mark.parametrize("finding", [f for f in FINDINGS if f.params], ids=lambda f: f.code)
@@ -145,6 +205,7 @@ def test_a_finding_reads_with_its_numbers_in_both_languages(finding: Finding) ->
     zh = render_finding_message(finding.code, params, "zh-CN", "FALLBACK")
     assert en != "FALLBACK", f"{finding.code}: its params do not fill the English template"
     assert HAN.search(zh) and zh != en, zh
+    assert not SPACE_BETWEEN_CJK.search(zh), zh
     # no English sentence left in the Chinese text (decoder output quoted as such is not ours)
     ours = zh.replace(params.get("sample", "\0"), "")
     assert not re.search(r"\b[a-z]{3,} [a-z]{3,} [a-z]{3,}\b", ours), ours
@@ -170,15 +231,20 @@ def test_thresholds_reach_the_chinese_rule() -> None:
         == f"时间戳间隔 ≥ {cfg.pause_min_gap_s:g} 秒"
     )
     zh = render_finding_message(pause.code, _params(pause), "zh-CN", "")
-    assert zh == "录制在 6.0 秒 处暂停：1.5 秒没有画面", zh
+    assert zh == "录制在 6.0 秒处暂停：1.5 秒没有画面", zh
 
 
 def test_the_measured_clauses_are_translated() -> None:
     cut = next(f for f in FINDINGS if f.code == "COMPLETENESS_CUT")
     zh = render_finding_message(cut.code, _params(cut), "zh-CN", "")
-    assert "单帧突变，是前后帧变化的 6.5 倍" in zh and "编码器在这一帧插入了关键帧" in zh, zh
+    assert (
+        "单帧突变，是前后帧变化的 6.5 倍（已按镜头运动对齐）" in zh and "编码器在这一帧插入了关键帧" in zh
+    ), zh
     en = render_finding_message(cut.code, _params(cut), "en", "")
-    assert "a single-frame jump 6.5x the frame changes around it; the picture does not come back" in en
+    assert (
+        "a single-frame jump 6.5x the frame changes around it (motion followed); the picture does not come back"
+        in en
+    )
     fade = next(f for f in FINDINGS if f.code == "COMPLETENESS_TRANSITION")
     zh = render_finding_message(fade.code, _params(fade), "zh-CN", "")
     assert "黑场 0.4 秒" in zh and "0.5 秒内平稳淡出（12 帧）" in zh, zh
@@ -191,6 +257,7 @@ def test_the_english_written_from_params_keeps_the_elements_facts() -> None:
         "VALIDITY_DECODE_ERRORS", "VALIDITY_EDITED", "VALIDITY_REMUXED", "CONSISTENCY_WAYBILL_MISMATCH",
         "CONSISTENCY_WAYBILL_MATCH", "CONSISTENCY_OTHER_WAYBILL", "CONSISTENCY_ITEM_MISMATCH",
         "CONSISTENCY_PHOTO_MISMATCH", "COMPLETENESS_SIX_FACES", "COMPLETENESS_FACES_UNCERTAIN",
+        "CONSISTENCY_EVIDENCE_REUSED",
     }  # fmt: skip
     for f in FINDINGS:
         if f.code in same:

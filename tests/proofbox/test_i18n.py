@@ -105,6 +105,43 @@ def test_every_finding_template_renders_in_both_languages() -> None:
             assert re.search(r"[\u4e00-\u9fff]", zh), zh
 
 
+# CJK (ideographs, CJK and full-width punctuation): no space between two of them in Chinese text;
+# a space between Chinese and Latin letters or digits ("在 3.0 秒") is the usual style.
+CJK = "\u3400-\u9fff\u3000-\u303f\uff01-\uff5e"
+SPACE_BETWEEN_CJK = re.compile(f"(?<=[{CJK}]) +(?=[{CJK}])")
+_SAMPLE_RENDERING = {  # what each of proofbox's format specs renders in zh-CN, at its edges
+    "time": "1.0 秒", "duration": "2 天", "yuan": "1.00 元", "word": "损坏", "clauses": "黑场 0.4 秒",
+    "text": "文本", "composed": "文本", "datetime": "2026年11月25日 00:00", "list": "甲、乙",
+}  # fmt: skip
+
+
+class _EdgeFormatter(string.Formatter):
+    """Renders a template's placeholders as their typical zh-CN output (any other spec: a number)."""
+
+    def get_field(self, field_name: str, args: object, kwargs: object) -> tuple[object, str]:
+        return None, field_name
+
+    def convert_field(self, value: object, conversion: str | None) -> object:
+        return value
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        return _SAMPLE_RENDERING.get(format_spec, "1")
+
+
+def test_no_space_between_two_chinese_characters() -> None:
+    """ "15.0 秒 处" reads as a typo: a time, duration, amount or word placeholder ends in a CJK
+    character, so no space may follow it before Chinese text (nor precede one that starts so)."""
+    bad = []
+    for _context, _msgid, text in _zh_catalog():
+        rendered = _EdgeFormatter().format(text)
+        if SPACE_BETWEEN_CJK.search(rendered):
+            bad.append(f"{text!r} -> {SPACE_BETWEEN_CJK.sub('␣', rendered)!r}")
+    assert not bad, "\n".join(bad)
+    # and as rendered (the time placeholder's own unit, then 处)
+    zh = render_finding_message("COMPLETENESS_PAUSE", {"t_start": "15", "gap_s": "1.5"}, "zh-CN", "")
+    assert zh == "录制在 15.0 秒处暂停：1.5 秒没有画面", zh
+
+
 def test_negotiation_never_fails() -> None:
     assert i18n.negotiate("zh-CN") == ("zh-CN", None)
     assert i18n.negotiate("zh_CN.UTF-8") == ("zh-CN", None)

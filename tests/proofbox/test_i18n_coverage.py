@@ -15,6 +15,8 @@ from server.convert import buyer_application_to_proto, eligibility_to_proto, pre
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH = re.compile(r"\b[a-z]{3,} [a-z]{3,} [a-z]{3,}\b")
+CJK = "\u3400-\u9fff\u3000-\u303f\uff01-\uff5e"
+SPACE_BETWEEN_CJK = re.compile(f"[{CJK}] +[{CJK}]")  # "15.0 秒 处": a typo in Chinese
 
 
 def test_predictions_and_reopen_answers_read_in_chinese() -> None:
@@ -41,7 +43,7 @@ def test_predictions_and_reopen_answers_read_in_chinese() -> None:
         texts += [*buyer.reasons, *buyer.notes, buyer.applications_note]
         for text in filter(None, texts):
             count += 1
-            if not HAN.search(text) or ENGLISH.search(text):
+            if not HAN.search(text) or ENGLISH.search(text) or SPACE_BETWEEN_CJK.search(text):
                 untranslated[text] = untranslated.get(text, 0) + 1
     assert count > 1000
     assert not untranslated, sorted(untranslated.items(), key=lambda kv: -kv[1])[:10]
