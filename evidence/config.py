@@ -239,6 +239,12 @@ class AnalysisConfig:
     ``cut_persist_window_s`` after it, nor the picture after it in the window before it (each
     compared with the jump's own change). An occluder passing the lens comes back; a cut does not."""
     cut_persist_window_s: float = 1.0
+    cut_return_step_max: float = 0.5
+    """A jump whose picture comes back within the window is still a cut when it is abrupt on its own
+    (``cut_native_ratio``), marked in the packets, and no other single frame step within the window
+    either side reaches this share of it: the picture only moved back (a parcel turning to a face
+    like the one before, a pose repeated; generated cuts 0.30 and 0.39), where an occluder or a
+    flash also switches back in one frame (clean generated candidates that came back: 0.85-1.8)."""
     cut_persist_gap_s: float = 0.15
     """Frames this close to a jump are left out of the persistence test (motion blur, a transition)."""
     cut_side_s: float = 0.3

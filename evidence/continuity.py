@@ -15,6 +15,7 @@ Two kinds of evidence:
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -79,7 +80,15 @@ class Jump:
     # the jump over the pairs around it, each compared after following the motion between its frames
     # (dense optical flow): what shake, a pan or a moving subject explain is left out, a cut is not
     flow: float = math.nan
-    # HSV of the frames either side, kept only when the jump persists (a cut's key frames)
+    # the jump's change of brightness alone (value channel) and the mean of its neighbouring pairs':
+    # hue is noise on dark pixels, so a keyframe redrawing a dark close-up jumps in hue only
+    value: float = math.nan
+    value_around: float = math.nan
+    # the largest other single-frame change within ``cut_persist_window_s`` either side, over the
+    # jump's: well under 1 when the picture around the jump only moves (a turning parcel, a pose
+    # that repeats), about 1 when it also switches back in one frame (an occluder, a flash)
+    step_around: float = math.nan
+    # HSV of the frames either side, kept only when the jump may be a cut (its key frames)
     frames: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -181,6 +190,8 @@ class _Pending:
     border_before: np.ndarray
     palettes_before: list[np.ndarray]
     flow: float = math.nan
+    value: float = math.nan
+    value_around: float = math.nan
     borders_after: list[np.ndarray] = field(default_factory=list)
     palettes_after: list[np.ndarray] = field(default_factory=list)
 
@@ -290,6 +301,9 @@ class NativeTrack:
             return
         t, t_before = self.times[k], self.times[k - 1]
         flow = self._flow_ratio(k, neigh_at)
+        value = _diff(after[2][..., 2], before[2][..., 2])
+        value_near = [v for v in (self._value_diff(j) for j in neigh_at) if v is not None]
+        value_around = float(np.mean(value_near)) if value_near else 0.0
         gap, window, side = cfg.cut_persist_gap_s, cfg.cut_persist_window_s, cfg.cut_side_s
         bwd = math.inf
         borders_before = []
@@ -322,6 +336,8 @@ class NativeTrack:
                 np.mean(borders_before, axis=0),
                 palettes_before,
                 flow,
+                value,
+                value_around,
                 borders_after,
                 palettes_after,
             )
@@ -335,6 +351,10 @@ class NativeTrack:
             return math.nan
         around = [d for d in (self._flow_diff(j) for j in neigh_at) if d is not None]
         return jump / max(float(np.mean(around)) if around else 0.0, 1.0)
+
+    def _value_diff(self, k: int) -> float | None:
+        a, b = self._ring_frame(k - 1), self._ring_frame(k)
+        return None if a is None or b is None else _diff(a[2][..., 2], b[2][..., 2])
 
     def _flow_diff(self, k: int) -> float | None:
         a, b = self._ring_frame(k - 1), self._ring_frame(k)
@@ -365,7 +385,14 @@ class NativeTrack:
             if p.borders_after
             else 0.0
         )
-        keep = not math.isnan(persist) and persist >= self.cfg.cut_persist_min
+        cfg = self.cfg
+        lo, hi = p.t - cfg.cut_persist_window_s - 1e-6, p.t + cfg.cut_persist_window_s + 1e-6
+        a, b = bisect.bisect_left(self.times, lo), bisect.bisect_right(self.times, hi)
+        steps = [c for i in range(a, b) if i != p.index and not math.isnan(c := self.content[i])]
+        step = max(steps) / p.content if steps else math.nan
+        keep = not math.isnan(persist) and (
+            persist >= cfg.cut_persist_min or step <= cfg.cut_return_step_max
+        )
         self.jumps.append(
             Jump(
                 p.t,
@@ -376,6 +403,9 @@ class NativeTrack:
                 shift,
                 _palette_distance(p.palettes_before, p.palettes_after),
                 p.flow,
+                p.value,
+                p.value_around,
+                step,
                 (p.before, p.after) if keep else None,
             )
         )
@@ -425,19 +455,18 @@ def native_breaks(
     A candidate jump (``cut_native_ratio_min`` times the frame pairs around it) is a cut when its
     change persists (``cut_persist_min``) and either it is abrupt enough to stand on its own
     (``cut_native_ratio``) or the packets show an edit at that frame (``edit_mark``: an inserted
-    keyframe, an isolated near-intra P-frame). A jump standing on its abruptness alone at a regular
+    keyframe, an isolated near-intra P-frame). A jump that does not persist is still a cut when it
+    is both abrupt on its own and marked in the packets, and no other frame step within the
+    persistence window comes near it (``cut_return_step_max``): the picture only moved back. A jump standing on its abruptness alone at a regular
     keyframe must also be well above what the video's other keyframes do (``cut_keyframe_pulse_ratio``).
     """
     out: list[Break] = []
     for track in tracks:
         track.close()
         for j in track.jumps:
-            if math.isnan(j.persist) or j.persist < cfg.cut_persist_min:
+            if math.isnan(j.persist):
                 continue
-            evidence = [
-                f"a single-frame jump {j.abrupt:.1f}x the frame changes around it (motion followed)",
-                f"the picture does not come back within {cfg.cut_persist_window_s:g} s",
-            ]
+            evidence = [f"a single-frame jump {j.abrupt:.1f}x the frame changes around it (motion followed)"]
             frame_dt = max(1e-3, j.t - j.t_before)
             mark = None
             if (
@@ -446,6 +475,20 @@ def native_breaks(
                 and j.abrupt >= cfg.cut_native_marked_ratio
             ):
                 mark = edit_mark(j.t, 0.5 * frame_dt)
+            if j.persist >= cfg.cut_persist_min:
+                evidence.append(f"the picture does not come back within {cfg.cut_persist_window_s:g} s")
+            elif (
+                mark is not None
+                and j.abrupt >= cfg.cut_native_ratio
+                and j.step_around <= cfg.cut_return_step_max
+            ):
+                # a similar picture comes back, but only by moving (a parcel turning to a face
+                # like the one before): an occluder or a flash switches back in one frame as well
+                evidence.append(
+                    "the picture only moves back towards the one before, never switching back in one frame"
+                )
+            else:
+                continue
             if mark is not None:
                 evidence.append(mark)
             elif j.abrupt < cfg.cut_native_ratio:

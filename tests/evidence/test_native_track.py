@@ -61,3 +61,50 @@ def test_a_scene_cut_keyframe_on_a_movement_is_no_edit_trace_on_its_own() -> Non
     assert any(
         j.persist >= CFG.cut_persist_min and j.content >= CFG.cut_native_marked_min for j in track.jumps
     )
+
+
+def _turn_back(switch_back: bool, n: int = 75, cut_at: int = 30) -> NativeTrack:
+    """A still view with sensor noise; at ``cut_at`` the picture jumps to another one. Then it either
+    moves back towards the first picture over 20 frames (a parcel turning to a face like the one
+    before: small steps) or, with ``switch_back``, returns to it in one frame 8 frames later (an
+    occluder leaving, the end of a flash)."""
+    world, other = _world(5), _world(12)
+    a = cv2.resize(world[200:470, 300:780], (160, 90), interpolation=cv2.INTER_AREA)
+    b = cv2.resize(other[200:470, 300:780], (160, 90), interpolation=cv2.INTER_AREA)
+    rng = np.random.default_rng(1)
+    track = NativeTrack(CFG)
+    for i in range(n):
+        if i < cut_at:
+            img = a
+        elif switch_back:
+            img = b if i < cut_at + 8 else a
+        else:
+            w = min(1.0, (i - cut_at) / 20)
+            img = cv2.addWeighted(b, 1 - w, a, w, 0)
+        noise = rng.normal(0, 2, img.shape)
+        track.feed(i / FPS, np.clip(img + noise, 0, 255).astype(np.uint8))
+    return track
+
+
+def _marked(t: float, tol: float) -> str:
+    return "an encoder inserted a keyframe at that frame"
+
+
+def test_a_cut_whose_picture_moves_back_is_a_cut_when_the_packets_mark_it() -> None:
+    """The picture after the cut turns back into one like before it: persistence fails, but the
+    way back is gradual, the jump abrupt on its own and marked in the packets."""
+    track = _turn_back(switch_back=False)
+    (b,) = native_breaks([track], CFG, edit_mark=_marked)
+    assert abs(b.t - 30 / FPS) < 1e-6 and b.frames is not None
+    assert any("only moves back" in e for e in b.evidence)
+    (jump,) = [j for j in track.jumps if abs(j.t - b.t) < 1e-6]
+    assert jump.persist < CFG.cut_persist_min and jump.step_around <= CFG.cut_return_step_max
+    # without the packets' mark, the picture coming back keeps it from being a cut
+    assert native_breaks([_turn_back(switch_back=False)], CFG) == []
+
+
+def test_a_picture_that_switches_back_in_one_frame_is_no_cut_even_when_marked() -> None:
+    """An occluder or a flash: the picture jumps away and back in single frames."""
+    track = _turn_back(switch_back=True)
+    assert native_breaks([track], CFG, edit_mark=_marked) == []
+    assert any(j.step_around > CFG.cut_return_step_max for j in track.jumps)
