@@ -390,9 +390,7 @@ class NativeTrack:
         a, b = bisect.bisect_left(self.times, lo), bisect.bisect_right(self.times, hi)
         steps = [c for i in range(a, b) if i != p.index and not math.isnan(c := self.content[i])]
         step = max(steps) / p.content if steps else math.nan
-        keep = not math.isnan(persist) and (
-            persist >= cfg.cut_persist_min or step <= cfg.cut_return_step_max
-        )
+        keep = not math.isnan(persist) and (persist >= cfg.cut_persist_min or step <= cfg.cut_return_step_max)
         self.jumps.append(
             Jump(
                 p.t,
