@@ -388,8 +388,8 @@ class Cli:
         if not self.json:
             self.err.print(
                 i18n.translate(
-                    "{name}: uploaded ({mb:.1f} MB, evidence {sha})",
-                    {"name": path.name, "mb": size / 1e6, "sha": sha},
+                    "{name}: uploaded ({size}, evidence {sha})",
+                    {"name": path.name, "size": render.format_size(size), "sha": sha},
                 ),
                 soft_wrap=True,
             )

@@ -163,16 +163,37 @@ def _render_assessment(console: Console, assessment: assessment_pb2.Assessment) 
     if assessment.HasField("video"):
         v = assessment.video
         duration = format_time(v.duration_s, _lang()) if v.HasField("duration_s") else _("unknown length")
-        console.print(
-            "  " + _("video:") + f" {v.detected_type} {v.codec} {v.display_width}x{v.display_height} "
-            f"{v.frame_rate:.0f} fps, {duration}, {v.size_bytes / 1e6:.1f} MB"
-            + (f", {v.make} {v.model}".rstrip() if v.make or v.model else ""),
-            style="dim",
-        )
+        parts = [
+            f"{v.detected_type} {v.codec} {v.display_width}x{v.display_height}",
+            f"{v.frame_rate:.0f} fps",
+            duration,
+            format_size(v.size_bytes),
+        ]
+        if v.make or v.model:
+            parts.append(f"{v.make} {v.model}".strip())
+        console.print("  " + _labelled(_("video:"), _listed(parts)), style="dim")
     for photo in assessment.photos:
         console.print(
-            "  " + _("photo:") + f" {photo.name} {photo.format} {photo.width}x{photo.height}", style="dim"
+            "  " + _labelled(_("photo:"), f"{photo.name} {photo.format} {photo.width}x{photo.height}"),
+            style="dim",
         )
+
+
+def _listed(parts: Iterable[str]) -> str:
+    """Parts of one line, separated the way the language does ("a, b" / "a，b")."""
+    return ("，" if _lang() == "zh-CN" else ", ").join(parts)
+
+
+def _labelled(label: str, text: str) -> str:
+    """ "video: mp4 ..." / "视频：mp4 ..." (no space after a full-width colon)."""
+    return label + text if label.endswith("：") else f"{label} {text}"
+
+
+def format_size(size: int) -> str:
+    """A file size for people: "1.1 MB", "41 KB" (a photo is not "0.0 MB")."""
+    if size >= 1_000_000:
+        return f"{size / 1e6:.1f} MB"
+    return f"{max(1, round(size / 1e3))} KB"
 
 
 def _render_prediction(console: Console, prediction: prediction_pb2.Prediction) -> None:
@@ -181,7 +202,7 @@ def _render_prediction(console: Console, prediction: prediction_pb2.Prediction) 
         Text.assemble(
             _("Prediction: "),
             (_(outcome.replace("_", " ").lower()), OUTCOME_STYLE.get(outcome, "")),
-            "  "
+            ("" if _lang() == "zh-CN" else "  ")  # the Chinese text opens with a full-width bracket
             + translate(
                 "(P(merchant prevails) = {p:.2f}, {pack})",
                 {"p": prediction.merchant_probability, "pack": prediction.pack_version},
@@ -194,7 +215,7 @@ def _render_prediction(console: Console, prediction: prediction_pb2.Prediction) 
         table = Table(title=_("Rules that decided it"), title_justify="left")
         table.add_column(_("rule"))
         table.add_column(_("weight"), justify="right")
-        table.add_column(_("says"))
+        table.add_column(_("says"), overflow="fold")  # Chinese has no spaces to wrap at
         for hit in prediction.hits[:8]:
             table.add_row(hit.id, f"{hit.weight:+.2f}", hit.description)
         console.print(table)
@@ -237,7 +258,7 @@ def render_deadlines(console: Console, deadlines: Iterable[prediction_pb2.Deadli
     table.add_column(_("due"))
     table.add_column(_("party"))
     table.add_column(_("state"))
-    table.add_column(_("if missed"))
+    table.add_column(_("if missed"), overflow="fold")
     for d in deadlines:
         table.add_row(
             _(d.name),

@@ -193,6 +193,9 @@ def format_yuan(amount: Any, lang: str) -> str:
 
 
 def format_list(items: Any, lang: str) -> str:
+    """Items the way each language lists them ("a, b" / "a、b"); a text is split at its commas."""
+    if isinstance(items, str):
+        items = [item.strip() for item in items.split(",")]
     return ("、" if lang == "zh-CN" else ", ").join(str(i) for i in items)
 
 

@@ -111,7 +111,7 @@ CJK = "\u3400-\u9fff\u3000-\u303f\uff01-\uff5e"
 SPACE_BETWEEN_CJK = re.compile(f"(?<=[{CJK}]) +(?=[{CJK}])")
 _SAMPLE_RENDERING = {  # what each of proofbox's format specs renders in zh-CN, at its edges
     "time": "1.0 秒", "duration": "2 天", "yuan": "1.00 元", "word": "损坏", "clauses": "黑场 0.4 秒",
-    "text": "文本", "composed": "文本", "datetime": "2026年11月25日 00:00", "list": "甲、乙",
+    "text": "文本", "composed": "文本", "datetime": "2026年11月25日 00:00", "list": "1.0、2.5",
 }  # fmt: skip
 
 
