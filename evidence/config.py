@@ -227,6 +227,11 @@ class AnalysisConfig:
     cut_native_marked_min: float = 10.0
     """...and then the change must be at least this: a keyframe's own coding redraws the picture a
     little (keyframe pulsing), so a small jump at a keyframe is what the keyframe did."""
+    cut_native_value_min: float = 4.0
+    """A cut changes brightness somewhere: its jump on the value channel alone (mean |ΔV|, 0–255, at
+    the native track's size) must reach this. Hue is noise on dark pixels, so an encoder keyframe
+    redrawing a near-black close-up jumps 3-5x in hue and saturation while V moves 0.8-3.0 (generated
+    keyframes in dark close-ups); cuts on tuning seeds and real-footage variants moved V 7.1-93."""
     cut_keyframe_pulse_ratio: float = 1.8
     """A jump on a keyframe must be at least this many times the change at the nearest other
     keyframes (the larger of the one before and the one after): a hard encode redraws the picture a

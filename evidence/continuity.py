@@ -455,15 +455,16 @@ def native_breaks(
     (``cut_native_ratio``) or the packets show an edit at that frame (``edit_mark``: an inserted
     keyframe, an isolated near-intra P-frame). A jump that does not persist is still a cut when it
     is both abrupt on its own and marked in the packets, and no other frame step within the
-    persistence window comes near it (``cut_return_step_max``): the picture only moved back. A jump standing on its abruptness alone at a regular
+    persistence window comes near it (``cut_return_step_max``): the picture only moved back. Every
+    cut must change brightness (``cut_native_value_min``), not only hue. A jump standing on its abruptness alone at a regular
     keyframe must also be well above what the video's other keyframes do (``cut_keyframe_pulse_ratio``).
     """
     out: list[Break] = []
     for track in tracks:
         track.close()
         for j in track.jumps:
-            if math.isnan(j.persist):
-                continue
+            if math.isnan(j.persist) or j.value < cfg.cut_native_value_min:
+                continue  # no brightness change: a keyframe redrawing hue noise in the dark, not a cut
             evidence = [f"a single-frame jump {j.abrupt:.1f}x the frame changes around it (motion followed)"]
             frame_dt = max(1e-3, j.t - j.t_before)
             mark = None

@@ -108,3 +108,19 @@ def test_a_picture_that_switches_back_in_one_frame_is_no_cut_even_when_marked() 
     track = _turn_back(switch_back=True)
     assert native_breaks([track], CFG, edit_mark=_marked) == []
     assert any(j.step_around > CFG.cut_return_step_max for j in track.jumps)
+
+
+def test_a_jump_in_hue_alone_in_the_dark_is_no_cut() -> None:
+    """A near-black close-up whose hue noise an encoder keyframe redraws: hue and saturation jump in
+    one frame and stay, brightness does not move. A cut changes brightness somewhere."""
+    rng = np.random.default_rng(4)
+    hue = cv2.GaussianBlur(rng.integers(0, 180, (90, 160)).astype(np.float32), (0, 0), 6)
+    track = NativeTrack(CFG)
+    for i in range(60):
+        h = (hue + (60 if i >= 30 else 0)) % 180
+        hsv = np.dstack([h, np.full_like(h, 120), np.full_like(h, 40)]).astype(np.uint8)
+        track.feed(i / FPS, cv2.cvtColor(hsv, cv2.COLOR_HSV2BGR))
+    assert native_breaks([track], CFG, edit_mark=_marked) == []
+    (jump,) = [j for j in track.jumps if abs(j.t - 30 / FPS) < 1e-6]
+    assert jump.persist >= CFG.cut_persist_min and jump.abrupt >= CFG.cut_native_ratio
+    assert jump.value < CFG.cut_native_value_min
