@@ -3,7 +3,7 @@
 Each sampled frame of a video (at most :data:`PRINT_FPS` a second, taken from the grey frame the
 analysis pass already reduced, so nothing is decoded twice) gets a 64-bit pHash (``imagehash``: the
 sign pattern of the 8x8 lowest DCT frequencies of a 32x32 grey thumbnail) of the frame's central
-90 %, which drops the borders a crop or a corner logo changes. A photo gets the same hash. The hash
+70 %, which drops the borders a crop or a corner logo changes. A photo gets the same hash. The hash
 of the mirrored thumbnail is kept beside each, so a mirrored copy is found too.
 
 A fingerprint is plain data (:class:`~evidence.model.Fingerprint`: times and integers): it travels
@@ -13,6 +13,7 @@ from the analysis worker to the server, which stores it per tenant and matches i
 
 from __future__ import annotations
 
+import importlib
 import math
 
 import cv2
@@ -30,6 +31,10 @@ __all__ = [
     "image_hashes",
     "photo_fingerprint",
 ]
+
+# imagehash imports SciPy's DCT at the first hash (about 2 s): importing it here makes the analysis
+# worker's warm-up pay it (server.analysis imports evidence.assess), not the first assessment.
+importlib.import_module("scipy.fftpack")
 
 HASH_BITS = 64
 PRINT_FPS = 2.0  # hashes kept per second of video: enough to align clips, cheap to store

@@ -150,3 +150,12 @@ def test_a_match_makes_consistency_inconclusive_with_the_other_case_named(clean_
     consistency = judged.element(Element.CONSISTENCY)
     assert consistency.verdict == Verdict.INCONCLUSIVE and consistency.findings == (finding,)
     assert judged.element(Element.COMPLETENESS).verdict == Verdict.PASS
+
+
+def test_importing_the_fingerprint_module_loads_scipy_fftpack() -> None:
+    """imagehash imports scipy.fftpack lazily (~2 s): the worker's warm-up import must pay it."""
+    import sys
+
+    code = "import sys, evidence.fingerprint; print('scipy.fftpack' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
