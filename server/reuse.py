@@ -34,7 +34,7 @@ from evidence.reuse import (
 
 from .store import EvidenceRecord, PrintRecord, Store
 
-__all__ = ["Offered", "check_reuse", "index_rows", "offered_files", "probes"]
+__all__ = ["Offered", "check_reuse", "find_reuse", "index_rows", "offered_files", "probes"]
 
 INDEX_MIN_CHANGE_BITS = 4  # a frame hash is indexed unless it is this close to the one indexed before
 MAX_PROBES = 800  # hashes a query probes with (a long video's are thinned evenly)
@@ -111,17 +111,16 @@ def _finding(
     )
 
 
-def check_reuse(
+def find_reuse(
     store: Store,
     tenant_id: str,
     case_id: str,
     offered: Sequence[Offered],
-    assessment: Assessment,
     save: bool = True,
     cfg: MatchConfig | None = None,
-) -> Assessment:
-    """``assessment`` with a finding for each earlier file of another case that shows the same
-    footage; the offered fingerprints are stored for later lookups (unless ``save`` is False)."""
+) -> list[Finding]:
+    """A finding for each earlier file of another case that shows the same footage as an offered
+    file; the offered fingerprints are stored for later lookups (unless ``save`` is False)."""
     cfg = cfg or MatchConfig()
     findings: list[Finding] = []
     for item in offered:
@@ -152,7 +151,20 @@ def check_reuse(
             store.put_print(
                 PrintRecord(tenant_id, record.sha256, fp.kind, pack(fp), datetime.now(UTC), index_rows(fp))
             )
-    return with_findings(assessment, findings)
+    return findings
+
+
+def check_reuse(
+    store: Store,
+    tenant_id: str,
+    case_id: str,
+    offered: Sequence[Offered],
+    assessment: Assessment,
+    save: bool = True,
+    cfg: MatchConfig | None = None,
+) -> Assessment:
+    """``assessment`` with the findings of :func:`find_reuse` (consistency at best INCONCLUSIVE)."""
+    return with_findings(assessment, find_reuse(store, tenant_id, case_id, offered, save, cfg))
 
 
 def offered_files(

@@ -39,6 +39,7 @@ from proofbox.v1 import admin_pb2, cases_pb2, evidence_pb2, service_pb2
 from ..i18n.errors import translate_detail
 from ..i18n.vocabulary import N_
 from . import render
+from .backfill import add_backfill_command, cmd_backfill_prints
 from .batch import add_batch_commands, cmd_calibrate, cmd_rescore
 from .client import T_, CliError, Connection, ServerError, file_sha256, find_api_key, needs_extra
 
@@ -232,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = key_commands.add_parser("list", parents=[common], help=T_("list a tenant's keys"))
     listing.add_argument("--tenant", required=True)
     add_batch_commands(commands, common)
+    add_backfill_command(commands, common)
     return parser
 
 
@@ -708,6 +710,7 @@ COMMANDS: dict[str, Callable[[Cli], int]] = {
     "keys": cmd_keys,
     "rescore": lambda cli: cmd_rescore(cli.args, cli.out, cli.err, cli.json),
     "calibrate": lambda cli: cmd_calibrate(cli.args, cli.out, cli.err, cli.json),
+    "backfill-prints": lambda cli: cmd_backfill_prints(cli.args, cli.out, cli.err, cli.json),
 }
 
 

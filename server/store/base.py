@@ -172,6 +172,13 @@ class Store(abc.ABC):
         """Store a file's fingerprint and index rows unless the tenant has them; True when stored."""
 
     @abc.abstractmethod
+    def evidence_without_prints(
+        self, tenant_id: str | None, limit: int, after: tuple[str, str] | None = None
+    ) -> list[EvidenceRecord]:
+        """Stored evidence that has no fingerprint yet (uploaded before issue 15, or never assessed),
+        of one tenant or of all (None), ordered by (tenant, sha256) after that keyset position."""
+
+    @abc.abstractmethod
     def get_prints(self, tenant_id: str, sha256s: Sequence[str]) -> dict[str, PrintRecord]:
         """The stored fingerprints of these files (without their index rows)."""
 
@@ -443,6 +450,27 @@ class SqlStore(Store):
                     rows,
                 )
         return True
+
+    def evidence_without_prints(
+        self, tenant_id: str | None, limit: int, after: tuple[str, str] | None = None
+    ) -> list[EvidenceRecord]:
+        columns = ", ".join(f"e.{c.strip()}" for c in _EVIDENCE_COLUMNS.split(","))
+        query = (
+            f"SELECT {columns} FROM evidence e WHERE NOT EXISTS (SELECT 1 FROM evidence_prints p "
+            "WHERE p.tenant_id = e.tenant_id AND p.sha256 = e.sha256)"
+        )
+        params: list[Any] = []
+        if tenant_id is not None:
+            query += " AND e.tenant_id = ?"
+            params.append(tenant_id)
+        if after is not None:
+            query += " AND (e.tenant_id > ? OR (e.tenant_id = ? AND e.sha256 > ?))"
+            params += [after[0], after[0], after[1]]
+        query += " ORDER BY e.tenant_id, e.sha256 LIMIT ?"
+        params.append(limit)
+        with self._transaction(write=False) as cur:
+            cur.execute(self._sql(query), params)
+            return [_evidence(r, self._case_ids(cur, r[0], r[1])) for r in cur.fetchall()]
 
     def get_prints(self, tenant_id: str, sha256s: Sequence[str]) -> dict[str, PrintRecord]:
         if not sha256s:
