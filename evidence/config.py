@@ -292,6 +292,17 @@ class AnalysisConfig:
     video. The window alone suffices because the goods taken out and filmed close may look like
     anything (a kraft-coloured item, a white one); the rest suffices when the opening itself is slow
     (flaps lifted one by one) and the goods are colourful."""
+    opening_layout_match: float = 0.2
+    """The opening read from layout, whatever the colours: two views of the object are the same
+    look when their layout descriptors are this close (:func:`evidence.scene.view_distance`; the
+    same face seen again measures 0.1-0.16 on tuning seeds, different faces 0.3-0.8)..."""
+    opening_layout_away: float = 0.3
+    """...a look is *returned to* when it matches an earlier view after the object looked this far
+    from it in between (the tour came back to a face). A sealed parcel can come back to a look; an
+    opened one never looks sealed again, so the opening is after the last return..."""
+    opening_layout_return_share: float = 0.1
+    """...at the first time after which at most this share of the views (by time) matches any view
+    before it."""
     open_dark_rise: float = 0.12
     """An open look: the object's very dark share (interior, shadows inside) this much above the
     sealed parcel's own (measured while its waybill is shown; 0 when it never is)..."""

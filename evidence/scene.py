@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["SceneFeatures", "TableModel", "border_ring", "describe", "learn_table"]
+__all__ = ["SceneFeatures", "TableModel", "border_ring", "describe", "distance_matrix", "learn_table"]
 
 
 @dataclass(frozen=True)
@@ -176,4 +176,12 @@ def view_distance(a: np.ndarray, b: np.ndarray) -> float:
     """Distance between two object descriptors (0 = same view)."""
     layout = float(np.abs(a[:-1] - b[:-1]).mean())
     aspect = float(abs(a[-1] - b[-1])) / 3.0
+    return layout + aspect
+
+
+def distance_matrix(descriptors: np.ndarray) -> np.ndarray:
+    """:func:`view_distance` between every pair of rows of ``descriptors`` (n, d), as (n, n)."""
+    d = np.asarray(descriptors, np.float32)
+    layout = np.abs(d[:, None, :-1] - d[None, :, :-1]).mean(axis=2)
+    aspect = np.abs(d[:, None, -1] - d[None, :, -1]) / 3.0
     return layout + aspect

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .config import AnalysisConfig
-from .scene import SceneFeatures, describe, learn_table, view_distance
+from .scene import SceneFeatures, describe, distance_matrix, learn_table, view_distance
 from .signals import Sample, is_blurred
 
 __all__ = ["FaceEstimate", "Span", "Story", "read_story"]
@@ -179,6 +179,12 @@ def read_story(
         else (0.0, 0.0)
     )
     opening_at, open_from_start = _opening(feats, weights, cfg, base, sealed_until)
+    if not open_from_start:
+        # the layout reading needs no colour: preferred where it finds an opening (the colour cue
+        # is late on goods the colour of cardboard, early on dark hands)
+        by_layout = _opening_by_layout(feats, weights, cfg, sealed_until)
+        if by_layout is not None:
+            opening_at = by_layout
     start_window = [f for s, f in feats if s.t <= min(1.0, duration * 0.1) + 1e-6]
     sealed_at_start: bool | None
     if not start_window or not parcel:
@@ -256,6 +262,49 @@ def _opening(
         ):
             return times[i], (i == 0 or times[i] <= 0.5) and sealed_until <= 0.0
     return None, False
+
+
+def _opening_by_layout(
+    feats: Sequence[tuple[Sample, SceneFeatures]],
+    weights: Sequence[float],
+    cfg: AnalysisConfig,
+    sealed_until: float,
+) -> float | None:
+    """The opening read from the object's layout alone: after the last time the parcel came back
+    to a look it had shown before (a sealed parcel turned back to a face), the first time from
+    which the object no longer looks like anything shown before (an opened parcel never looks
+    sealed again). None when the tour never came back to a look, or nothing new follows.
+    """
+    idx = [i for i, (_, f) in enumerate(feats) if f.fill >= cfg.face_min_fill]
+    if len(idx) < 4:
+        return None
+    t = np.array([feats[i][0].t for i in idx])
+    w = np.array([weights[i] for i in idx])
+    dist = distance_matrix(np.stack([feats[i][1].descriptor for i in idx]))
+    match, away = dist < cfg.opening_layout_match, dist >= cfg.opening_layout_away
+    n = len(idx)
+    later = np.arange(n)
+    last_return = -1.0
+    for e in range(n):
+        went_away = np.cumsum(away[e])
+        back = np.nonzero(match[e] & (went_away > went_away[e]) & (later > e))[0]
+        if len(back):
+            last_return = max(last_return, float(t[back[-1]]))
+    if last_return < 0:
+        return None
+    for k in range(n):
+        at = float(t[k])
+        if at <= max(sealed_until, last_return):
+            continue
+        after, before = t >= at, t < at - 0.3
+        if w[after].sum() < cfg.opening_min_s:
+            return None
+        if not before.any():
+            continue
+        familiar = match[np.ix_(after, before)].any(axis=1)
+        if (w[after] * familiar).sum() <= cfg.opening_layout_return_share * w[after].sum():
+            return at
+    return None
 
 
 def _faces(

@@ -191,3 +191,35 @@ def test_other_real_footage_gets_no_invented_story(corpus_dir: Path, entry: dict
     found = {f.code for r in result.elements for f in r.findings}
     assert not found & STORY_CODES, found & STORY_CODES
     assert "COMPLETENESS_NO_PARCEL_RECOGNISED" in found
+
+
+def _views(looks: list[tuple[float, int]]) -> tuple[list[tuple[Any, Any]], list[float]]:
+    """Samples every 0.25 s showing look ``k`` (a fixed random layout) from each given time on."""
+    from evidence.scene import SceneFeatures
+
+    rng = np.random.default_rng(7)
+    layouts = [rng.normal(0.0, 0.6, 145).astype(np.float32) for _ in range(8)]
+    feats = []
+    end = looks[-1][0] + 3.0
+    t = 0.0
+    while t < end:
+        k = [look for start, look in looks if start <= t][-1]
+        sample = type("S", (), {"t": round(t, 2)})()
+        feats.append((sample, SceneFeatures(0.3, False, (10, 10, 40, 30), 0.5, 0.2, 0.0, 0.0, layouts[k])))
+        t += 0.25
+    return feats, [0.25] * len(feats)
+
+
+def test_the_opening_is_read_from_layout_after_the_tour_comes_back_to_a_face() -> None:
+    from evidence.views import _opening_by_layout
+
+    cfg = AnalysisConfig()
+    # top, front, right, back, top again (the tour came back), then a look never seen before
+    feats, weights = _views([(0.0, 0), (2.0, 1), (4.0, 2), (6.0, 3), (8.0, 0), (10.0, 5)])
+    assert _opening_by_layout(feats, weights, cfg, sealed_until=1.0) == 10.0
+    # nothing shown twice: no return, so no opening can be placed from layout alone
+    feats, weights = _views([(0.0, 0), (2.0, 1), (4.0, 2), (6.0, 3), (8.0, 5)])
+    assert _opening_by_layout(feats, weights, cfg, sealed_until=1.0) is None
+    # the look after the return comes back to an earlier face: still sealed, no opening
+    feats, weights = _views([(0.0, 0), (2.0, 1), (4.0, 0), (6.0, 1)])
+    assert _opening_by_layout(feats, weights, cfg, sealed_until=1.0) is None
