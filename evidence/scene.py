@@ -184,4 +184,5 @@ def distance_matrix(descriptors: np.ndarray) -> np.ndarray:
     d = np.asarray(descriptors, np.float32)
     layout = np.abs(d[:, None, :-1] - d[None, :, :-1]).mean(axis=2)
     aspect = np.abs(d[:, None, -1] - d[None, :, -1]) / 3.0
-    return layout + aspect
+    out: np.ndarray = layout + aspect
+    return out
