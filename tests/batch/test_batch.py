@@ -354,7 +354,7 @@ def test_cli_ray_processes_exit_when_the_cli_is_killed(tmp_path: Path) -> None:
     CLI by about 60 s (they report the raylet's death to the dead GCS before exiting)."""
     pytest.importorskip("ray", reason="ray is not installed (pip install '.[ray]')")
     archive = tmp_path / "big.jsonl"
-    write_archive(archive, _records(1500, seed=9))
+    write_archive(archive, _records(6000, seed=9))  # long enough to catch its task workers running
     out = tmp_path / "out.jsonl"
     command = [sys.executable, "-m", "proofbox", "rescore", str(archive), "--out", str(out)]
     command += ["--workers", "2", "--ray", "local", "--chunk-size", "10"]
@@ -365,11 +365,18 @@ def test_cli_ray_processes_exit_when_the_cli_is_killed(tmp_path: Path) -> None:
         while time.monotonic() < deadline and (not out.exists() or out.stat().st_size == 0):
             assert proc.poll() is None, "the rescore ended before it could be killed"
             time.sleep(0.1)
-        time.sleep(1.0)  # the raylet starts its agents beside the first tasks
-        cluster = _descendants_of(proc.pid)
-        names = " ".join(cluster.values())
+        # the raylet starts its agents and task workers beside the first tasks: snapshot the cluster
+        # once a task worker shows (on an idle machine the first output can come before any is named)
+        workers = ("ray::score_chunk", "ray::IDLE", "default_worker.py")
+        seen_by = time.monotonic() + 60
+        while True:
+            time.sleep(0.5)
+            cluster = _descendants_of(proc.pid)
+            names = " ".join(cluster.values())
+            if any(w in names for w in workers) or time.monotonic() > seen_by or proc.poll() is not None:
+                break
         assert proc.poll() is None and "gcs_server" in names and "raylet" in names, cluster
-        assert names.count("ray::score_chunk") + names.count("ray::IDLE") >= 1, cluster
+        assert any(w in names for w in workers), cluster
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         killed = time.monotonic()
