@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from evidence.media.synthetic import UnboxingSpec
+from server.store import Store, open_store
 from tests.conftest import SyntheticVideo, VideoFactory
 
 from .helpers import Client, ServerProcess, create_key
@@ -162,3 +163,15 @@ def postgres_db(postgres: str, request: pytest.FixtureRequest) -> str:
         con.execute(f'DROP DATABASE IF EXISTS "{name}"')
         con.execute(f'CREATE DATABASE "{name}"')
     return postgres.format(db=name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An opened store on SQLite, and on PostgreSQL where it runs (shared by the store-level tests)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'proofbox.db'}"
+    else:
+        url = request.getfixturevalue("postgres_db")
+    opened = open_store(url)
+    yield opened
+    opened.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,17 +20,6 @@ from server.store import EvidenceRecord, Store, open_store
 from .test_reuse import REUSED, _print
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'proofbox.db'}"
-    else:
-        url = request.getfixturevalue("postgres_db")
-    opened = open_store(url)
-    yield opened
-    opened.close()
 
 
 def _stored(store: Store, blobs: BlobStore | None, tenant: str, case_id: str, sha: str, name: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,24 +14,13 @@ import pytest
 from evidence.model import Assessment, Element, ElementResult, Fingerprint, Verdict
 from proofbox.v1 import assessment_pb2, prediction_pb2, service_pb2
 from server.reuse import Offered, check_reuse, index_rows
-from server.store import EvidenceRecord, Store, open_store
+from server.store import EvidenceRecord, Store
 from tests.conftest import SyntheticVideo
 
 from .helpers import VIDEO, Client, ServerProcess, case_message, create_key
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 REUSED = "CONSISTENCY_EVIDENCE_REUSED"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'proofbox.db'}"
-    else:
-        url = request.getfixturevalue("postgres_db")
-    opened = open_store(url)
-    yield opened
-    opened.close()
 
 
 def _print(seed: int, n: int = 40, flip_bits: int = 0, start: float = 0.0) -> Fingerprint:

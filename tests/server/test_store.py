@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,17 +14,6 @@ from server.blobs import BlobStore
 from server.store import EvidenceRecord, ResultRecord, Store, open_store
 
 T0 = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'proofbox.db'}"
-    else:
-        url = request.getfixturevalue("postgres_db")
-    opened = open_store(url)
-    yield opened
-    opened.close()
 
 
 def evidence(tenant: str, sha: str, kind: str = "video", at: datetime = T0) -> EvidenceRecord:
