@@ -223,3 +223,13 @@ def test_the_opening_is_read_from_layout_after_the_tour_comes_back_to_a_face() -
     # the look after the return comes back to an earlier face: still sealed, no opening
     feats, weights = _views([(0.0, 0), (2.0, 1), (4.0, 0), (6.0, 1)])
     assert _opening_by_layout(feats, weights, cfg, sealed_until=1.0) is None
+
+
+def test_the_distance_matrix_is_view_distance_for_every_pair() -> None:
+    from evidence.scene import distance_matrix, view_distance
+
+    rng = np.random.default_rng(3)
+    d = rng.normal(0.0, 0.5, (70, 145)).astype(np.float32)  # more rows than one block
+    m = distance_matrix(d)
+    for i, j in [(0, 0), (0, 69), (33, 5), (64, 40)]:
+        assert m[i, j] == pytest.approx(view_distance(d[i], d[j]), rel=1e-5)
