@@ -2,25 +2,34 @@
 
 * **Robustness**: the clean generated unboxing video (~20 s, 640x360) and each lightly edited copy
   of ``evidence.media.copies`` are analysed (``evidence.assess``, which fingerprints in its pass);
-  each copy is matched against the original: matched or not, time ranges, similarity.
+  each copy is matched against the original: matched or not, time ranges, similarity; and looked
+  up through a store's index holding the original (``server.reuse.check_reuse``: the bands and
+  probes of the server), the similarity of the finding naming the original's case, or "no".
 * **False matches**: randomised unboxings of different parcels (``randomised_spec``, seeds
   300..320: 210 pairs), fingerprinted from in-memory frames at 2 fps (320x180), matched pairwise.
 * **Fingerprint cost**: the 60 s 1080p phone-like video of ``bench.evidence`` (cached in
   ``bench/out``) analysed once, with the time spent hashing frames measured inside the pass
   (``FrameHasher.offer`` wrapped): its share of the whole analysis (target < 5 %).
-* **Lookup latency**: an SQLite store holding N synthetic index rows (files of 40 frame hashes
-  that drift a few bits a frame, as a video's do) at N = 10,000 and 1,000,000; a lookup is
-  ``server.reuse.check_reuse`` without storing (band query, Hamming verification, alignment of the
-  candidates) for a re-encoded clip of a stored file and for an unrelated file; median and p95.
+* **Lookup latency**: an SQLite store holding N synthetic index rows (videos of 60 frame hashes,
+  one a second of a 60 s video, drifting about 6 bits a frame) at N = 10,000 and 1,000,000 (and
+  60,000,000: a million stored videos, ~7 GB, ``BENCH_REUSE_ROWS=60000000``), built in bulk
+  (``_build_index``); a lookup is ``server.reuse.check_reuse`` without storing (band query,
+  Hamming verification, alignment of the candidates) for a re-encoded clip of a stored video
+  (24 frames, each 2-8 random bits off), an unrelated clip and a frame grab as a photo (4 bits
+  off): median and p95, index rows read, found or falsely matched.
 
 ``BENCH_REUSE=robustness,false,cost,lookup`` picks parts; ``BENCH_REUSE_ROWS=10000,1000000`` sizes.
+The index databases go to ``bench/out`` (``BENCH_REUSE_DIR``) and are removed after the run unless
+``BENCH_REUSE_KEEP=1`` (a kept one is measured again without rebuilding).
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
 import statistics
+import struct
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -35,14 +44,36 @@ from evidence.fingerprint import FrameHasher
 from evidence.media.copies import COPIES, make_copy
 from evidence.media.synthetic import UnboxingSpec, randomised_spec, render_frames, write_unboxing_video
 from evidence.model import Assessment, CaseFacts, Element, ElementResult, Fingerprint, Verdict
-from evidence.reuse import match, pack
+from evidence.reuse import match, pack, unpack
 
 OUT = Path(__file__).resolve().parent / "out"
 CASE = CaseFacts(return_tracking_number="SF1234567890123", claimed_problem="damaged")
-PER_FILE = 40
+PER_FILE = 60  # index rows of a stored video: about one a second of a 60 s video
+CHUNK = 20_000  # videos loaded per transaction by the bulk builder
+
+
+def _index_finds(store: object, fp: Fingerprint, name: str, save: bool) -> str:
+    """Through the store's index (``server.reuse.check_reuse``): the similarity of the finding that
+    names the original's case, or "no"."""
+    from server.reuse import Offered, check_reuse
+    from server.store import EvidenceRecord, Store
+
+    assert isinstance(store, Store)
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    record, _ = store.put_evidence(
+        EvidenceRecord("t1", name.ljust(64, "0")[:64], "video", name, 1, "mp4", b"", at), f"case-{name}"
+    )
+    blank = Assessment(tuple(ElementResult(e, Verdict.PASS, 0.9) for e in Element), None, (), "bench")
+    judged = check_reuse(store, "t1", f"case-{name}", [Offered(record, fp, "video")], blank, save)
+    for f in judged.element(Element.CONSISTENCY).findings:
+        if f.code == "CONSISTENCY_EVIDENCE_REUSED" and dict(f.params)["other_case_ids"] == "case-original":
+            return dict(f.params)["similarity"]
+    return "no"
 
 
 def _robustness() -> None:
+    from server.store import open_store
+
     OUT.mkdir(exist_ok=True)
     clean = OUT / "reuse-clean.mp4"
     if not clean.exists():
@@ -51,22 +82,28 @@ def _robustness() -> None:
     assert original is not None
     duration = original.duration
     print(f"  original: {clean.name}, {duration:.1f} s, {len(original.hashes)} frame hashes")
-    print("  | copy | matched | copy's range | original's range | similarity | mirrored |")
-    print("  |---|---|---|---|---|---|")
+    print(
+        "  | copy | matched | copy's range | original's range | similarity | mirrored | through the index |"
+    )
+    print("  |---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{Path(tmp) / 'index.db'}")
+        _index_finds(store, original, "original", save=True)
         for name in COPIES:
             copy = make_copy(clean, Path(tmp) / f"{name}.mp4", name, duration)
             fp = assess(copy, CASE).fingerprint
             found = match(fp, original) if fp is not None else None
+            indexed = _index_finds(store, fp, name, save=False) if fp is not None else "no"
             if found is None:
-                print(f"  | {name} | no | | | | |")
+                print(f"  | {name} | no | | | | | {indexed} |")
                 continue
             print(
                 f"  | {name} | yes | {found.start:.1f}–{found.end:.1f} s | "
                 f"{found.other_start:.1f}–{found.other_end:.1f} s | {found.similarity:.3f} | "
-                f"{'yes' if found.mirrored else 'no'} |",
+                f"{'yes' if found.mirrored else 'no'} | {indexed} |",
                 flush=True,
             )
+        store.close()
 
 
 def _print_of(spec: UnboxingSpec) -> Fingerprint:
@@ -138,69 +175,181 @@ def _file_print(hashes: list[int], rng: np.random.Generator) -> Fingerprint:
     return Fingerprint("video", times, tuple(hashes), mirrored, len(hashes) / 2)
 
 
+def _synthetic_prints(rng: np.random.Generator, files: int) -> tuple[np.ndarray, np.ndarray]:
+    """``files`` x PER_FILE frame hashes drifting about 6 bits a frame (as a video's do, so every
+    frame is indexed), and as many random mirrored hashes; unsigned 64-bit."""
+    start = rng.integers(0, 2**63, files, dtype=np.int64).astype(np.uint64) << np.uint64(1)
+    bits = rng.integers(0, 64, (files, PER_FILE, 6), dtype=np.uint64)
+    masks = np.bitwise_or.reduce(np.uint64(1) << bits, axis=2)
+    masks[:, 0] = 0
+    hashes = start[:, None] ^ np.bitwise_xor.accumulate(masks, axis=1)
+    mirrored = rng.integers(0, 2**63, (files, PER_FILE), dtype=np.int64).astype(np.uint64)
+    return hashes, mirrored
+
+
+def _packed(hashes: np.ndarray, mirrored: np.ndarray) -> list[bytes]:
+    """``evidence.reuse.pack`` of each row's fingerprint (times every 0.5 s), built in one go."""
+    n = hashes.shape[1]
+    head = np.frombuffer(
+        struct.pack("<BBIf", 1, 1, n, n / 2) + (np.arange(n) * 500).astype("<u4").tobytes(), np.uint8
+    )
+    body = np.concatenate(
+        [
+            np.broadcast_to(head, (len(hashes), len(head))),
+            hashes.astype("<u8").view(np.uint8),
+            mirrored.astype("<u8").view(np.uint8),
+        ],
+        axis=1,
+    )
+    return [row.tobytes() for row in body]
+
+
+def _build_index(path: Path, rows: int, rng: np.random.Generator) -> None:
+    """A store at ``path`` (migrated by ``open_store``) holding ``rows // PER_FILE`` synthetic videos
+    of tenant t1 with their evidence records, case links, fingerprints and index rows, loaded in bulk:
+    NumPy-generated rows, ``executemany`` in transactions of CHUNK files, the band indexes dropped
+    during the load and built once at the end; journal and fsync off for the build only (a crash
+    loses the bench database, nothing else)."""
+    from evidence.reuse import _FORMAT_VERSION
+    from server.store import open_store
+    from server.store.base import BANDS
+
+    assert _FORMAT_VERSION == 1, "the bulk builder writes format 1 (evidence.reuse.pack)"
+    open_store(f"sqlite:///{path}").close()
+    files = max(1, rows // PER_FILE)
+    stamp = int(datetime(2026, 12, 1, tzinfo=UTC).timestamp() * 1_000_000)
+    con = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-1000000", "locking_mode=EXCLUSIVE"):
+        con.execute(f"PRAGMA {pragma}")
+    for band in range(len(BANDS)):
+        con.execute(f"DROP INDEX IF EXISTS evidence_hashes_b{band}")
+    times = np.tile(np.arange(PER_FILE, dtype=np.int64) * 500, CHUNK)
+    for first in range(0, files, CHUNK):
+        count = min(CHUNK, files - first)
+        hashes, mirrored = _synthetic_prints(rng, count)
+        ids = np.arange(first + 1, first + count + 1, dtype=np.int64)
+        shas = [f"{i:064x}" for i in range(first, first + count)]
+        blobs = _packed(hashes, mirrored)
+        if first == 0:  # the bulk form is evidence.reuse.pack's
+            one = Fingerprint(
+                "video",
+                tuple(i / 2 for i in range(PER_FILE)),
+                tuple(int(h) for h in hashes[0]),
+                tuple(int(h) for h in mirrored[0]),
+                PER_FILE / 2,
+            )
+            assert blobs[0] == pack(one)
+        flat = hashes.reshape(-1)
+        band_values = [
+            ((flat >> np.uint64(shift)) & np.uint64((1 << width) - 1)).astype(np.int64)
+            for shift, width in BANDS
+        ]
+        con.execute("BEGIN")
+        con.executemany(
+            "INSERT INTO evidence (tenant_id, sha256, kind, filename, size_bytes, detected_type, facts, created_at) "
+            "VALUES ('t1', ?, 'video', 'v.mp4', 1, 'mp4', x'', ?)",
+            zip(shas, itertools.repeat(stamp), strict=False),
+        )
+        con.executemany(
+            "INSERT INTO evidence_cases (tenant_id, case_id, sha256, linked_at) VALUES ('t1', ?, ?, ?)",
+            ((f"case-{first + k}", sha, stamp) for k, sha in enumerate(shas)),
+        )
+        con.executemany(
+            "INSERT INTO evidence_prints (file_id, tenant_id, sha256, kind, print, created_at) "
+            "VALUES (?, 't1', ?, 'video', ?, ?)",
+            zip(ids.tolist(), shas, blobs, itertools.repeat(stamp), strict=False),
+        )
+        con.executemany(
+            "INSERT INTO evidence_hashes (tenant_id, file_id, t_ms, hash, b0, b1, b2) VALUES ('t1', ?, ?, ?, ?, ?, ?)",
+            zip(
+                np.repeat(ids, PER_FILE).tolist(),
+                times[: flat.size].tolist(),
+                flat.view(np.int64).tolist(),
+                *(b.tolist() for b in band_values),
+                strict=True,
+            ),
+        )
+        con.execute("COMMIT")
+        if files >= 100_000 and (first // CHUNK) % 10 == 0:
+            print(f"    loaded {first + count:,} of {files:,} files", flush=True)
+    for band in range(len(BANDS)):
+        con.execute(f"CREATE INDEX evidence_hashes_b{band} ON evidence_hashes (tenant_id, b{band})")
+    con.execute("ANALYZE")
+    con.close()
+
+
+def _count_files(path: Path) -> int:
+    with sqlite3.connect(path) as con:
+        return int(con.execute("SELECT max(file_id) FROM evidence_prints").fetchone()[0])
+
+
+def _copy_of(hashes: list[int], rng: np.random.Generator) -> list[int]:
+    """A re-encoded clip of the middle of a stored video: frames 8..31, each 2-8 random bits off
+    (the real copies of the robustness table are 0-12 bits from the nearest stored frame)."""
+    out = []
+    for h in hashes[8:32]:
+        bits = rng.choice(64, int(rng.integers(2, 9)), replace=False)
+        out.append(h ^ sum(1 << int(b) for b in bits))
+    return out
+
+
 def _lookup(rows: int) -> None:
-    from server.reuse import Offered, check_reuse, index_rows
-    from server.store import EvidenceRecord, open_store
-    from server.store.base import _EVIDENCE_COLUMNS, _signed, bands, micros
+    from server.reuse import Offered, check_reuse
+    from server.store import EvidenceRecord, Store, open_store
 
     rng = np.random.default_rng(rows)
-    files = max(1, rows // PER_FILE)
+    keep = os.environ.get("BENCH_REUSE_KEEP") == "1"
+    where = Path(os.environ.get("BENCH_REUSE_DIR", OUT))
+    where.mkdir(parents=True, exist_ok=True)
+    path = where / f"reuse-index-{rows}.db"
+    if path.exists() and not keep:
+        path.unlink()
+    started = time.perf_counter()
+    built_now = not path.exists()
+    if built_now:  # else kept from an earlier run (BENCH_REUSE_KEEP=1)
+        _build_index(path, rows, rng)
+    built = time.perf_counter() - started
+    size = path.stat().st_size
+    store = open_store(f"sqlite:///{path}")
+    files = _count_files(path)
+    picked = list(range(1, files + 1, max(1, files // 30)))
+    kept = {i - 1: list(unpack(r.data).hashes) for i, r in store.get_prints_by_id("t1", picked).items()}
+    read: list[int] = []
+    plain = type(store).find_hashes
+
+    def counted(
+        self: Store, tenant_id: str, probes: list[int], limit: int, radius: int = 0
+    ) -> list[tuple[int, int]]:
+        found = plain(self, tenant_id, probes, limit, radius)  # type: ignore[arg-type]
+        read.append(len(found))
+        return found
+
+    type(store).find_hashes = counted  # type: ignore[method-assign,assignment]
     at = datetime(2026, 12, 1, tzinfo=UTC)
-    with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        started = time.perf_counter()
-        kept: dict[int, list[int]] = {}
-        stamp = micros(at)
-        rows = 0
-        for first in range(0, files, 1000):  # bulk transactions (what put_evidence/put_print do file by file)
-            evidence, links, prints, index = [], [], [], []
-            for i in range(first, min(files, first + 1000)):
-                hashes = _drifting(rng, PER_FILE)
-                fp = _file_print(hashes, rng)
-                sha = f"{i:064x}"
-                evidence.append(("t1", sha, "video", "v.mp4", 1, "mp4", b"", stamp))
-                links.append(("t1", f"case-{i}", sha, stamp))
-                prints.append(("t1", sha, "video", pack(fp), stamp))
-                index += [("t1", sha, t, _signed(h), *bands(h)) for t, h in index_rows(fp)]
-                if i % max(1, files // 10) == 0:
-                    kept[i] = hashes
-            with store._transaction(write=True) as cur:  # type: ignore[attr-defined]
-                cur.executemany(
-                    f"INSERT INTO evidence ({_EVIDENCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", evidence
-                )
-                cur.executemany(
-                    "INSERT INTO evidence_cases (tenant_id, case_id, sha256, linked_at) VALUES (?, ?, ?, ?)",
-                    links,
-                )
-                cur.executemany(
-                    "INSERT INTO evidence_prints (tenant_id, sha256, kind, print, created_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    prints,
-                )
-                cur.executemany(
-                    "INSERT INTO evidence_hashes (tenant_id, sha256, t_ms, hash, b0, b1, b2, b3) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    index,
-                )
-            rows += len(index)
-        built = time.perf_counter() - started
-        elements = tuple(ElementResult(e, Verdict.PASS, 0.9) for e in Element)
-        blank = Assessment(elements, None, (), "bench")
-        timings: dict[str, list[float]] = {"copy": [], "unrelated": []}
-        found = 0
+    elements = tuple(ElementResult(e, Verdict.PASS, 0.9) for e in Element)
+    blank = Assessment(elements, None, (), "bench")
+    timings: dict[str, list[float]] = {"copy": [], "unrelated": [], "photo": []}
+    rows_read: dict[str, list[int]] = {k: [] for k in timings}
+    found = dict.fromkeys(timings, 0)
+    kinds = list(timings)
+    try:
         for round_ in range(3):
             for i, hashes in kept.items():
-                for kind in ("copy", "unrelated"):
-                    if kind == "copy":  # a re-encoded middle clip: 3 bits of each hash changed
-                        clip = [h ^ (0b111 << int(rng.integers(0, 61))) for h in hashes[8:32]]
+                for kind in kinds:
+                    if kind == "copy":
+                        fp = _file_print(_copy_of(hashes, rng), rng)
+                    elif kind == "photo":  # a grab of frame 20, 4 random bits off
+                        grab = hashes[20]
+                        for bit in rng.choice(64, 4, replace=False):
+                            grab ^= 1 << int(bit)
+                        fp = Fingerprint("photo", (0.0,), (grab,), (int(rng.integers(0, 2**63)),), 0.0)
                     else:
-                        clip = _drifting(rng, 24)
-                    fp = _file_print(clip, rng)
+                        fp = _file_print(_drifting(rng, 24), rng)
                     record = EvidenceRecord(
                         "t1",
                         f"q{round_}{i}{kind}".ljust(64, "0"),
-                        "video",
-                        "q.mp4",
+                        fp.kind,
+                        "q",
                         1,
                         "mp4",
                         b"",
@@ -208,22 +357,35 @@ def _lookup(rows: int) -> None:
                         ("case-q",),
                     )
                     started = time.perf_counter()
-                    judged = check_reuse(store, "t1", "case-q", [Offered(record, fp, "video")], blank, False)
+                    judged = check_reuse(store, "t1", "case-q", [Offered(record, fp, "q")], blank, False)
                     timings[kind].append(time.perf_counter() - started)
-                    hit = any(f.code == "CONSISTENCY_EVIDENCE_REUSED" for f in judged.elements[0].findings)
-                    found += hit if kind == "copy" else 0
-                    if kind == "unrelated" and hit:
-                        print("  unexpected match of an unrelated query")
+                    rows_read[kind].append(read[-1])
+                    hit = [
+                        f
+                        for f in judged.element(Element.CONSISTENCY).findings
+                        if f.code == "CONSISTENCY_EVIDENCE_REUSED"
+                    ]
+                    named = any(dict(f.params)["other_case_ids"] == f"case-{i}" for f in hit)
+                    found[kind] += named if kind != "unrelated" else bool(hit)
+    finally:
+        type(store).find_hashes = plain  # type: ignore[method-assign]
         store.close()
     for kind, values in timings.items():
         values.sort()
+        what = "false matches" if kind == "unrelated" else "found, other case named"
         print(
-            f"  {rows:>9,} index rows ({files:,} files): {kind:9s} lookup median "
-            f"{statistics.median(values) * 1000:.1f} ms, p95 {values[int(0.95 * (len(values) - 1))] * 1000:.1f} ms"
+            f"  {rows:>11,} rows ({files:,} videos): {kind:9s} median {statistics.median(values) * 1000:6.1f} ms, "
+            f"p95 {values[int(0.95 * (len(values) - 1))] * 1000:6.1f} ms; index rows read median "
+            f"{statistics.median(rows_read[kind]):,.0f}; {what} {found[kind]}/{len(values)}",
+            flush=True,
         )
     print(
-        f"  {rows:>9,} index rows: copies found {found}/{len(timings['copy'])}; index built in {built:.0f} s"
+        f"  {rows:>11,} rows: built in {built:.0f} s{' (bulk)' if built_now else ' (kept)'}, "
+        f"database {size / 1e9:.2f} GB ({size / max(rows, 1):.0f} bytes a row with its file's records)",
+        flush=True,
     )
+    if not keep:
+        path.unlink()
 
 
 def main() -> None:

@@ -2,10 +2,13 @@
 earlier ones it matches, and say so as consistency findings (``CONSISTENCY_EVIDENCE_REUSED``).
 
 The lookup is a multi-index hash in the database (``evidence_hashes``: each indexed 64-bit hash
-split into four 16-bit bands in indexed columns). A query probes with its frame hashes and their
-mirror images; rows sharing a band are verified by Hamming distance here, the files with most
-verified rows are the candidates, and :func:`evidence.reuse.match` aligns each candidate's whole
-fingerprint with the query's. Matching never leaves the tenant: every store call is scoped to it.
+split into bands of 21, 21 and 22 bits in indexed columns, its file named by an integer id). A
+video probes with at most ``IndexConfig.video_probes`` evenly spaced frame hashes and their mirror
+images, a photo with its hash, its mirror image and every band value one bit away from theirs;
+rows sharing a band value are verified by Hamming distance here, the files with most verified rows
+are the candidates, and :func:`evidence.reuse.match` aligns each candidate's whole fingerprint with
+the query's. Matching never leaves the tenant: every store call is scoped to it. Costs at a
+million stored videos: docs/reuse.md.
 
 The same bytes linked to another case (one upload, two cases) are reuse without any hashing.
 """
@@ -34,12 +37,25 @@ from evidence.reuse import (
 
 from .store import EvidenceRecord, PrintRecord, Store
 
-__all__ = ["Offered", "check_reuse", "find_reuse", "index_rows", "offered_files", "probes"]
+__all__ = ["IndexConfig", "Offered", "check_reuse", "find_reuse", "index_rows", "offered_files", "probes"]
 
-INDEX_MIN_CHANGE_BITS = 4  # a frame hash is indexed unless it is this close to the one indexed before
-MAX_PROBES = 800  # hashes a query probes with (a long video's are thinned evenly)
-CANDIDATE_ROWS = 20_000  # index rows fetched per lookup at most
-MAX_CANDIDATES = 16  # files aligned in full per query
+
+@dataclass(frozen=True)
+class IndexConfig:
+    """How the fingerprint index is written and read (measured in docs/notes/issue-15.md)."""
+
+    min_change_bits: int = 4
+    """A frame hash is indexed unless it is this close to the one indexed before it."""
+    video_probes: int = 30
+    """Most frame hashes a video probes with, evenly spaced over its changing frames (each with its
+    mirror image): about 5,000 index rows read at 60 million rows, whatever the video's length."""
+    photo_radius: int = 1
+    """A photo also probes every band value this many bits from its own: with 1, any hash within
+    5 bits of it shares a probed value (three bands), at ~22 times the rows of an exact probe."""
+    candidate_rows: int = 20_000
+    """Index rows fetched per lookup at most."""
+    max_candidates: int = 16
+    """Files aligned in full per query (those with most verified rows)."""
 
 
 @dataclass(frozen=True)
@@ -51,41 +67,50 @@ class Offered:
     name: str
 
 
-def index_rows(fp: Fingerprint) -> tuple[tuple[int, int], ...]:
-    """The (ms, hash) rows a fingerprint is indexed by: each hash unless it repeats the last one."""
-    rows: list[tuple[int, int]] = []
-    last: int | None = None
-    for t, h in zip(fp.times, fp.hashes, strict=True):
-        if last is not None and (h ^ last).bit_count() <= INDEX_MIN_CHANGE_BITS:
+def _changing(fp: Fingerprint, min_change_bits: int) -> list[int]:
+    """Positions of the frames that differ from the last one kept by more than ``min_change_bits``."""
+    kept: list[int] = []
+    for i, h in enumerate(fp.hashes):
+        if kept and (h ^ fp.hashes[kept[-1]]).bit_count() <= min_change_bits:
             continue
-        rows.append((round(t * 1000), h))
-        last = h
-    return tuple(rows)
+        kept.append(i)
+    return kept
 
 
-def probes(fp: Fingerprint) -> list[int]:
-    """The hashes a lookup probes with: each (and its mirror image), at most MAX_PROBES."""
-    both = list(dict.fromkeys((*fp.hashes, *fp.mirrored)))
-    if len(both) <= MAX_PROBES:
-        return both
-    pick = np.linspace(0, len(both) - 1, MAX_PROBES).round().astype(int)
-    return [both[i] for i in pick]
+def index_rows(fp: Fingerprint, index: IndexConfig | None = None) -> tuple[tuple[int, int], ...]:
+    """The (ms, hash) rows a fingerprint is indexed by: each hash unless it repeats the last one."""
+    index = index or IndexConfig()
+    return tuple((round(fp.times[i] * 1000), fp.hashes[i]) for i in _changing(fp, index.min_change_bits))
 
 
-def candidates(store: Store, tenant_id: str, fp: Fingerprint, exclude: str, cfg: MatchConfig) -> list[str]:
-    """Files of the tenant whose index rows are near ``fp``'s hashes, most rows first."""
-    mine = probes(fp)
-    rows = store.find_hashes(tenant_id, mine, CANDIDATE_ROWS)
-    rows = [r for r in rows if r[0] != exclude]
+def probes(fp: Fingerprint, index: IndexConfig | None = None) -> list[int]:
+    """The hashes a lookup probes with: at most ``video_probes`` evenly spaced changing frames of a
+    video (all of a photo's), each with its mirror image."""
+    index = index or IndexConfig()
+    kept = _changing(fp, index.min_change_bits) if fp.kind == "video" else list(range(len(fp.hashes)))
+    if len(kept) > index.video_probes and fp.kind == "video":
+        kept = [kept[i] for i in np.linspace(0, len(kept) - 1, index.video_probes).round().astype(int)]
+    return list(dict.fromkeys([fp.hashes[i] for i in kept] + [fp.mirrored[i] for i in kept]))
+
+
+def candidates(
+    store: Store, tenant_id: str, fp: Fingerprint, exclude: str, cfg: MatchConfig, index: IndexConfig
+) -> list[PrintRecord]:
+    """Stored fingerprints of the tenant whose index rows are near ``fp``'s hashes, most rows first."""
+    mine = probes(fp, index)
+    radius = index.photo_radius if fp.kind == "photo" else 0
+    rows = store.find_hashes(tenant_id, mine, index.candidate_rows, radius)
     if not rows:
         return []
     found = as_array([h for _, h in rows])
     query = as_array(mine)
     bits = cfg.photo_bits if fp.kind == "photo" else cfg.frame_bits
     near = np.asarray(np.asarray(hamming(found[:, None], query[None, :]) <= bits).any(axis=1))
-    close = [bool(x) for x in near]
-    counts = Counter(sha for (sha, _), ok in zip(rows, close, strict=True) if ok)
-    return [sha for sha, _ in counts.most_common(MAX_CANDIDATES)]
+    counts = Counter(file_id for (file_id, _), ok in zip(rows, near.tolist(), strict=True) if ok)
+    best = [file_id for file_id, _ in counts.most_common(index.max_candidates + 1)]
+    stored = store.get_prints_by_id(tenant_id, best)
+    out = [stored[f] for f in best if f in stored and stored[f].sha256 != exclude]
+    return out[: index.max_candidates]
 
 
 def _weight(m: Match) -> float:
@@ -118,10 +143,12 @@ def find_reuse(
     offered: Sequence[Offered],
     save: bool = True,
     cfg: MatchConfig | None = None,
+    index: IndexConfig | None = None,
 ) -> list[Finding]:
     """A finding for each earlier file of another case that shows the same footage as an offered
     file; the offered fingerprints are stored for later lookups (unless ``save`` is False)."""
     cfg = cfg or MatchConfig()
+    index = index or IndexConfig()
     findings: list[Finding] = []
     for item in offered:
         fp, record = item.fingerprint, item.record
@@ -130,14 +157,10 @@ def find_reuse(
         same_bytes = tuple(c for c in record.case_ids if c != case_id)
         if same_bytes:  # these very bytes were uploaded for another case
             best[same_bytes] = (_whole(fp), record, fp.kind)
-        shas = candidates(store, tenant_id, fp, record.sha256, cfg)
-        stored = store.get_prints(tenant_id, shas)
-        for sha in shas:
-            if sha not in stored:
-                continue
-            other_fp = unpack(stored[sha].data)
+        for stored in candidates(store, tenant_id, fp, record.sha256, cfg, index):
+            other_fp = unpack(stored.data)
             found = match(fp, other_fp, cfg)
-            other = store.get_evidence(tenant_id, sha) if found is not None else None
+            other = store.get_evidence(tenant_id, stored.sha256) if found is not None else None
             if found is None or other is None:
                 continue
             others = tuple(c for c in other.case_ids if c != case_id)
@@ -149,7 +172,9 @@ def find_reuse(
             findings.append(_finding(item, found, other, kind, others))
         if save:
             store.put_print(
-                PrintRecord(tenant_id, record.sha256, fp.kind, pack(fp), datetime.now(UTC), index_rows(fp))
+                PrintRecord(
+                    tenant_id, record.sha256, fp.kind, pack(fp), datetime.now(UTC), index_rows(fp, index)
+                )
             )
     return findings
 
@@ -162,9 +187,10 @@ def check_reuse(
     assessment: Assessment,
     save: bool = True,
     cfg: MatchConfig | None = None,
+    index: IndexConfig | None = None,
 ) -> Assessment:
     """``assessment`` with the findings of :func:`find_reuse` (consistency at best INCONCLUSIVE)."""
-    return with_findings(assessment, find_reuse(store, tenant_id, case_id, offered, save, cfg))
+    return with_findings(assessment, find_reuse(store, tenant_id, case_id, offered, save, cfg, index))
 
 
 def offered_files(

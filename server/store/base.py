@@ -76,6 +76,7 @@ class PrintRecord:
     data: bytes  # evidence.reuse.pack of the Fingerprint
     created_at: datetime
     index: tuple[tuple[int, int], ...] = ()  # (time in ms, unsigned 64-bit hash) rows of the index
+    file_id: int = 0  # the index's number for the file (given when stored; 0 before)
 
 
 def _signed(h: int) -> int:
@@ -86,9 +87,25 @@ def _unsigned(h: int) -> int:
     return h + (1 << 64) if h < 0 else h
 
 
-def bands(h: int) -> tuple[int, int, int, int]:
-    """The four 16-bit bands of a 64-bit hash, most significant first."""
-    return ((h >> 48) & 0xFFFF, (h >> 32) & 0xFFFF, (h >> 16) & 0xFFFF, h & 0xFFFF)
+# (shift, width) of the index's bands of a 64-bit hash, most significant first (migration 0005)
+BANDS = ((43, 21), (22, 21), (0, 22))
+
+
+def bands(h: int) -> tuple[int, ...]:
+    """The three bands (21, 21 and 22 bits) of a 64-bit hash, most significant first."""
+    return tuple((h >> shift) & ((1 << width) - 1) for shift, width in BANDS)
+
+
+def band_probes(hashes: Sequence[int], radius: int = 0) -> list[list[int]]:
+    """Per band, the values a lookup reads: each hash's band, and with ``radius`` 1 also every value
+    one bit away (a hash whose band differs from a probe's by one bit is then found too)."""
+    out: list[set[int]] = [set() for _ in BANDS]
+    for h in hashes:
+        for i, (value, (_, width)) in enumerate(zip(bands(h), BANDS, strict=True)):
+            out[i].add(value)
+            if radius >= 1:
+                out[i].update(value ^ (1 << bit) for bit in range(width))
+    return [sorted(values) for values in out]
 
 
 @dataclass(frozen=True)
@@ -183,9 +200,16 @@ class Store(abc.ABC):
         """The stored fingerprints of these files (without their index rows)."""
 
     @abc.abstractmethod
-    def find_hashes(self, tenant_id: str, probes: Sequence[int], limit: int) -> list[tuple[str, int]]:
-        """Index rows (file sha256, unsigned hash) sharing a 16-bit band with any probe hash, at most
-        ``limit``; the caller verifies the Hamming distance."""
+    def get_prints_by_id(self, tenant_id: str, file_ids: Sequence[int]) -> dict[int, PrintRecord]:
+        """The stored fingerprints with these index file ids (without their index rows)."""
+
+    @abc.abstractmethod
+    def find_hashes(
+        self, tenant_id: str, probes: Sequence[int], limit: int, radius: int = 0
+    ) -> list[tuple[int, int]]:
+        """Index rows (file id, unsigned hash) sharing a band (:data:`BANDS`) with any probe hash, or
+        within ``radius`` bits of one (:func:`band_probes`), at most ``limit``; the caller verifies
+        the Hamming distance."""
 
     # --- cases ---
     @abc.abstractmethod
@@ -432,20 +456,19 @@ class SqlStore(Store):
             cur.execute(
                 self._sql(
                     "INSERT INTO evidence_prints (tenant_id, sha256, kind, print, created_at) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING file_id"
                 ),
                 (record.tenant_id, record.sha256, record.kind, record.data, micros(record.created_at)),
             )
-            if cur.rowcount != 1:
+            row = cur.fetchone()
+            if row is None:
                 return False
-            rows = [
-                (record.tenant_id, record.sha256, t_ms, _signed(h), *bands(h)) for t_ms, h in record.index
-            ]
+            rows = [(record.tenant_id, int(row[0]), t_ms, _signed(h), *bands(h)) for t_ms, h in record.index]
             if rows:
                 cur.executemany(
                     self._sql(
-                        "INSERT INTO evidence_hashes (tenant_id, sha256, t_ms, hash, b0, b1, b2, b3) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                        "INSERT INTO evidence_hashes (tenant_id, file_id, t_ms, hash, b0, b1, b2) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)"
                     ),
                     rows,
                 )
@@ -473,30 +496,40 @@ class SqlStore(Store):
             return [_evidence(r, self._case_ids(cur, r[0], r[1])) for r in cur.fetchall()]
 
     def get_prints(self, tenant_id: str, sha256s: Sequence[str]) -> dict[str, PrintRecord]:
-        if not sha256s:
-            return {}
-        marks = ", ".join("?" for _ in sha256s)
+        found = self._prints(tenant_id, "sha256", sha256s)
+        return {r.sha256: r for r in found}
+
+    def get_prints_by_id(self, tenant_id: str, file_ids: Sequence[int]) -> dict[int, PrintRecord]:
+        found = self._prints(tenant_id, "file_id", file_ids)
+        return {r.file_id: r for r in found}
+
+    def _prints(self, tenant_id: str, key: str, values: Sequence[Any]) -> list[PrintRecord]:
+        if not values:
+            return []
+        marks = ", ".join("?" for _ in values)
         with self._transaction(write=False) as cur:
             cur.execute(
                 self._sql(
-                    "SELECT tenant_id, sha256, kind, print, created_at FROM evidence_prints "
-                    f"WHERE tenant_id = ? AND sha256 IN ({marks})"
+                    "SELECT tenant_id, sha256, kind, print, created_at, file_id FROM evidence_prints "
+                    f"WHERE tenant_id = ? AND {key} IN ({marks})"
                 ),
-                (tenant_id, *sha256s),
+                (tenant_id, *values),
             )
-            return {
-                r[1]: PrintRecord(r[0], r[1], r[2], bytes(r[3]), from_micros(r[4])) for r in cur.fetchall()
-            }
+            return [
+                PrintRecord(r[0], r[1], r[2], bytes(r[3]), from_micros(r[4]), file_id=int(r[5]))
+                for r in cur.fetchall()
+            ]
 
-    def find_hashes(self, tenant_id: str, probes: Sequence[int], limit: int) -> list[tuple[str, int]]:
+    def find_hashes(
+        self, tenant_id: str, probes: Sequence[int], limit: int, radius: int = 0
+    ) -> list[tuple[int, int]]:
         if not probes:
             return []
-        by_band = [sorted({bands(h)[i] for h in probes}) for i in range(4)]
         parts: list[str] = []
         params: list[Any] = []
-        for i, values in enumerate(by_band):
+        for i, values in enumerate(band_probes(probes, radius)):
             parts.append(
-                f"SELECT sha256, hash FROM evidence_hashes WHERE tenant_id = ? AND b{i} IN "
+                f"SELECT file_id, hash FROM evidence_hashes WHERE tenant_id = ? AND b{i} IN "
                 f"({', '.join('?' for _ in values)})"
             )
             params += [tenant_id, *values]
@@ -504,7 +537,7 @@ class SqlStore(Store):
         params.append(limit)
         with self._transaction(write=False) as cur:
             cur.execute(self._sql(query), params)
-            return [(r[0], _unsigned(int(r[1]))) for r in cur.fetchall()]
+            return [(int(r[0]), _unsigned(int(r[1]))) for r in cur.fetchall()]
 
     # --- cases ---
 
