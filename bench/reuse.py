@@ -386,6 +386,7 @@ def _lookup(rows: int) -> None:
     )
     if not keep:
         path.unlink()
+        path.with_name(path.name + ".migrate-lock").unlink(missing_ok=True)
 
 
 def main() -> None:
