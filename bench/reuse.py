@@ -32,8 +32,11 @@ import statistics
 import struct
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import cv2
 import numpy as np
@@ -204,25 +207,14 @@ def _packed(hashes: np.ndarray, mirrored: np.ndarray) -> list[bytes]:
     return [row.tobytes() for row in body]
 
 
-def _build_index(path: Path, rows: int, rng: np.random.Generator) -> None:
-    """A store at ``path`` (migrated by ``open_store``) holding ``rows // PER_FILE`` synthetic videos
-    of tenant t1 with their evidence records, case links, fingerprints and index rows, loaded in bulk:
-    NumPy-generated rows, ``executemany`` in transactions of CHUNK files, the band indexes dropped
-    during the load and built once at the end; journal and fsync off for the build only (a crash
-    loses the bench database, nothing else)."""
+def _chunks(files: int, rng: np.random.Generator) -> Iterator[tuple[list[Any], list[Any], list[Any], Any]]:
+    """The bulk rows of ``files`` synthetic videos of tenant t1, CHUNK videos at a time: evidence
+    records, case links, fingerprints (``evidence.reuse.pack`` form) and index rows (as columns)."""
     from evidence.reuse import _FORMAT_VERSION
-    from server.store import open_store
     from server.store.base import BANDS
 
     assert _FORMAT_VERSION == 1, "the bulk builder writes format 1 (evidence.reuse.pack)"
-    open_store(f"sqlite:///{path}").close()
-    files = max(1, rows // PER_FILE)
     stamp = int(datetime(2026, 12, 1, tzinfo=UTC).timestamp() * 1_000_000)
-    con = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-1000000", "locking_mode=EXCLUSIVE"):
-        con.execute(f"PRAGMA {pragma}")
-    for band in range(len(BANDS)):
-        con.execute(f"DROP INDEX IF EXISTS evidence_hashes_b{band}")
     times = np.tile(np.arange(PER_FILE, dtype=np.int64) * 500, CHUNK)
     for first in range(0, files, CHUNK):
         count = min(CHUNK, files - first)
@@ -240,47 +232,149 @@ def _build_index(path: Path, rows: int, rng: np.random.Generator) -> None:
             )
             assert blobs[0] == pack(one)
         flat = hashes.reshape(-1)
-        band_values = [
+        bands = [
             ((flat >> np.uint64(shift)) & np.uint64((1 << width) - 1)).astype(np.int64)
             for shift, width in BANDS
         ]
+        evidence = [(sha, stamp) for sha in shas]
+        links = [(f"case-{first + k}", sha, stamp) for k, sha in enumerate(shas)]
+        prints = list(zip(ids.tolist(), shas, blobs, itertools.repeat(stamp), strict=False))
+        index = zip(
+            np.repeat(ids, PER_FILE).tolist(),
+            times[: flat.size].tolist(),
+            flat.view(np.int64).tolist(),
+            *(b.tolist() for b in bands),
+            strict=True,
+        )
+        yield evidence, links, prints, index
+        if files >= 100_000 and (first // CHUNK) % 10 == 0:
+            print(f"    loaded {first + count:,} of {files:,} files", flush=True)
+
+
+def _build_index(path: Path, rows: int, rng: np.random.Generator) -> None:
+    """A store at ``path`` (migrated by ``open_store``) holding ``rows // PER_FILE`` synthetic videos
+    (:func:`_chunks`), loaded in bulk: ``executemany`` in transactions of CHUNK videos, the band
+    indexes dropped during the load and built once at the end; journal and fsync off for the build
+    only (a crash loses the bench database, nothing else)."""
+    from server.store import open_store
+    from server.store.base import BANDS
+
+    open_store(f"sqlite:///{path}").close()
+    con = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", "cache_size=-1000000", "locking_mode=EXCLUSIVE"):
+        con.execute(f"PRAGMA {pragma}")
+    for band in range(len(BANDS)):
+        con.execute(f"DROP INDEX IF EXISTS evidence_hashes_b{band}")
+    for evidence, links, prints, index in _chunks(max(1, rows // PER_FILE), rng):
         con.execute("BEGIN")
         con.executemany(
             "INSERT INTO evidence (tenant_id, sha256, kind, filename, size_bytes, detected_type, facts, created_at) "
             "VALUES ('t1', ?, 'video', 'v.mp4', 1, 'mp4', x'', ?)",
-            zip(shas, itertools.repeat(stamp), strict=False),
+            evidence,
         )
         con.executemany(
-            "INSERT INTO evidence_cases (tenant_id, case_id, sha256, linked_at) VALUES ('t1', ?, ?, ?)",
-            ((f"case-{first + k}", sha, stamp) for k, sha in enumerate(shas)),
+            "INSERT INTO evidence_cases (tenant_id, case_id, sha256, linked_at) VALUES ('t1', ?, ?, ?)", links
         )
         con.executemany(
             "INSERT INTO evidence_prints (file_id, tenant_id, sha256, kind, print, created_at) "
             "VALUES (?, 't1', ?, 'video', ?, ?)",
-            zip(ids.tolist(), shas, blobs, itertools.repeat(stamp), strict=False),
+            prints,
         )
         con.executemany(
             "INSERT INTO evidence_hashes (tenant_id, file_id, t_ms, hash, b0, b1, b2) VALUES ('t1', ?, ?, ?, ?, ?, ?)",
-            zip(
-                np.repeat(ids, PER_FILE).tolist(),
-                times[: flat.size].tolist(),
-                flat.view(np.int64).tolist(),
-                *(b.tolist() for b in band_values),
-                strict=True,
-            ),
+            index,
         )
         con.execute("COMMIT")
-        if files >= 100_000 and (first // CHUNK) % 10 == 0:
-            print(f"    loaded {first + count:,} of {files:,} files", flush=True)
     for band in range(len(BANDS)):
         con.execute(f"CREATE INDEX evidence_hashes_b{band} ON evidence_hashes (tenant_id, b{band})")
     con.execute("ANALYZE")
     con.close()
 
 
-def _count_files(path: Path) -> int:
-    with sqlite3.connect(path) as con:
-        return int(con.execute("SELECT max(file_id) FROM evidence_prints").fetchone()[0])
+def _build_postgres(url: str, rows: int, rng: np.random.Generator) -> None:
+    """The same synthetic store in PostgreSQL at ``url`` (an empty database), loaded with ``COPY``
+    in transactions of CHUNK videos; band indexes built at the end, then ``ANALYZE``."""
+    import psycopg
+
+    from server.store import open_store
+    from server.store.base import BANDS
+
+    open_store(url).close()
+    with psycopg.connect(url, autocommit=True) as con:
+        for band in range(len(BANDS)):
+            con.execute(f"DROP INDEX IF EXISTS evidence_hashes_b{band}")
+        for evidence, links, prints, index in _chunks(max(1, rows // PER_FILE), rng):
+            with con.transaction(), con.cursor() as cur:
+                with cur.copy(
+                    "COPY evidence (tenant_id, sha256, kind, filename, size_bytes, detected_type, facts, "
+                    "created_at) FROM STDIN"
+                ) as copy:
+                    for sha, stamp in evidence:
+                        copy.write_row(("t1", sha, "video", "v.mp4", 1, "mp4", b"", stamp))
+                with cur.copy(
+                    "COPY evidence_cases (tenant_id, case_id, sha256, linked_at) FROM STDIN"
+                ) as copy:
+                    for link in links:
+                        copy.write_row(("t1", *link))
+                with cur.copy(
+                    "COPY evidence_prints (file_id, tenant_id, sha256, kind, print, created_at) FROM STDIN"
+                ) as copy:
+                    for file_id, sha, blob, stamp in prints:
+                        copy.write_row((file_id, "t1", sha, "video", blob, stamp))
+                with cur.copy(
+                    "COPY evidence_hashes (tenant_id, file_id, t_ms, hash, b0, b1, b2) FROM STDIN"
+                ) as copy:
+                    for row in index:
+                        copy.write_row(("t1", *row))
+        con.execute(
+            "SELECT setval(pg_get_serial_sequence('evidence_prints', 'file_id'), max(file_id)) FROM evidence_prints"
+        )
+        for band in range(len(BANDS)):
+            con.execute(f"CREATE INDEX evidence_hashes_b{band} ON evidence_hashes (tenant_id, b{band})")
+        con.execute("ANALYZE")
+
+
+def _postgres_database(admin: str, name: str, fresh: bool, drop_only: bool = False) -> str:
+    """The URL of database ``name`` on the server of ``admin`` (dropped and made anew if ``fresh``)."""
+    import psycopg
+
+    parts = urlsplit(admin)
+    if fresh:
+        with psycopg.connect(admin, autocommit=True) as con:
+            con.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            if not drop_only:
+                con.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _count_files_or_zero(url: str) -> int:
+    import psycopg
+
+    try:
+        return _count_files(url)
+    except psycopg.errors.UndefinedTable:  # a new database: nothing loaded yet
+        return 0
+
+
+def _count_files(url: str) -> int:
+    if url.startswith("sqlite:///"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as con:
+            return int(con.execute("SELECT max(file_id) FROM evidence_prints").fetchone()[0])
+    import psycopg
+
+    with psycopg.connect(url) as pg:
+        found = pg.execute("SELECT max(file_id) FROM evidence_prints").fetchone()
+        return int(found[0]) if found and found[0] is not None else 0
+
+
+def _database_size(url: str) -> int:
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).stat().st_size
+    import psycopg
+
+    with psycopg.connect(url) as pg:
+        found = pg.execute("SELECT pg_database_size(current_database())").fetchone()
+        return int(found[0]) if found else 0
 
 
 def _copy_of(hashes: list[int], rng: np.random.Generator) -> list[int]:
@@ -299,19 +393,28 @@ def _lookup(rows: int) -> None:
 
     rng = np.random.default_rng(rows)
     keep = os.environ.get("BENCH_REUSE_KEEP") == "1"
+    postgres = os.environ.get("BENCH_REUSE_POSTGRES")  # an admin URL: databases reuse_index_<rows> made there
     where = Path(os.environ.get("BENCH_REUSE_DIR", OUT))
     where.mkdir(parents=True, exist_ok=True)
     path = where / f"reuse-index-{rows}.db"
-    if path.exists() and not keep:
-        path.unlink()
+    if postgres:
+        url = _postgres_database(postgres, f"reuse_index_{rows}", fresh=not keep)
+        built_now = _count_files_or_zero(url) == 0
+    else:
+        url = f"sqlite:///{path}"
+        if path.exists() and not keep:
+            path.unlink()
+        built_now = not path.exists()
     started = time.perf_counter()
-    built_now = not path.exists()
     if built_now:  # else kept from an earlier run (BENCH_REUSE_KEEP=1)
-        _build_index(path, rows, rng)
+        if postgres:
+            _build_postgres(url, rows, rng)
+        else:
+            _build_index(path, rows, rng)
     built = time.perf_counter() - started
-    size = path.stat().st_size
-    store = open_store(f"sqlite:///{path}")
-    files = _count_files(path)
+    size = _database_size(url)
+    store = open_store(url)
+    files = _count_files(url)
     picked = list(range(1, files + 1, max(1, files // 30)))
     kept = {i - 1: list(unpack(r.data).hashes) for i, r in store.get_prints_by_id("t1", picked).items()}
     read: list[int] = []
@@ -384,7 +487,9 @@ def _lookup(rows: int) -> None:
         f"database {size / 1e9:.2f} GB ({size / max(rows, 1):.0f} bytes a row with its file's records)",
         flush=True,
     )
-    if not keep:
+    if not keep and postgres:
+        _postgres_database(postgres, f"reuse_index_{rows}", fresh=True, drop_only=True)
+    elif not keep:
         path.unlink()
         path.with_name(path.name + ".migrate-lock").unlink(missing_ok=True)
 
