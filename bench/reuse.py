@@ -20,7 +20,9 @@
 
 ``BENCH_REUSE=robustness,false,cost,lookup`` picks parts; ``BENCH_REUSE_ROWS=10000,1000000`` sizes.
 The index databases go to ``bench/out`` (``BENCH_REUSE_DIR``) and are removed after the run unless
-``BENCH_REUSE_KEEP=1`` (a kept one is measured again without rebuilding).
+``BENCH_REUSE_KEEP=1`` (a kept one is measured again without rebuilding). With
+``BENCH_REUSE_POSTGRES=postgresql://user@/postgres?host=...`` (a server the bench may create
+databases on) the index is built in PostgreSQL instead (``COPY``), one database per size.
 """
 
 from __future__ import annotations
