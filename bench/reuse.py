@@ -337,15 +337,17 @@ def _build_postgres(url: str, rows: int, rng: np.random.Generator) -> None:
 
 
 def _postgres_database(admin: str, name: str, fresh: bool, drop_only: bool = False) -> str:
-    """The URL of database ``name`` on the server of ``admin`` (dropped and made anew if ``fresh``)."""
+    """The URL of database ``name`` on the server of ``admin``: made if missing, dropped and made
+    anew if ``fresh``, only dropped with ``drop_only``."""
     import psycopg
 
     parts = urlsplit(admin)
-    if fresh:
-        with psycopg.connect(admin, autocommit=True) as con:
+    with psycopg.connect(admin, autocommit=True) as con:
+        if fresh:
             con.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            if not drop_only:
-                con.execute(f'CREATE DATABASE "{name}"')
+        exists = con.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists and not drop_only:
+            con.execute(f'CREATE DATABASE "{name}"')
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
