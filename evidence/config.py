@@ -115,12 +115,23 @@ class AnalysisConfig:
     """"auto" picks hybrid or dense per video; "dense" forces one dense decode; "hybrid" prefers it."""
     hybrid_max_keyframe_interval_s: float = 1.1
     """Hybrid sampling only when keyframes come at least this often (phones: about every second)."""
+    keyframe_grid_jitter: float = 0.15
+    """A keyframe coming more than this share of the regular interval sooner than the grid was
+    inserted by the encoder at a scene change (a camera keeps a fixed grid; VFR timing moves a
+    keyframe by a frame or two). Hybrid sampling needs a fixed grid: editors' exports with x264
+    scene-cut keyframes hid unmarked cuts between keyframes (tuning 13, 36), so they are read
+    densely. Continuity also leaves such keyframes out of the keyframe-pulse comparison (they sit
+    on a change, they are no redraw)."""
     packet_min_dynamic_range: float = 2.5
     """Hybrid sampling also needs variable-bitrate packets: p90/p10 of smoothed P-packet sizes at
     least this (phone cameras 3-10; constant-bitrate encoders 1-2, which hide motion and cuts)."""
     window_pad_s: float = 0.35
     """Dense windows extend this far either side of a candidate placed at a frame (packet spike,
     off-cadence keyframe); twice this around stretches known less exactly."""
+    window_keyframe_change: float = 30.0
+    """Hybrid mode: consecutive keyframes whose content changes at least this much get a dense
+    window between them (a cut may hide in the motion; tuning 11: 34.9 across a cut the packets do
+    not mark, in a busy stretch)."""
     window_fps: float = 10.0
     """Sampling rate inside dense windows (a cut is placed to ±0.05 s)."""
     motion_proxy_steady: float = 2.5
@@ -246,10 +257,17 @@ class AnalysisConfig:
     cut_persist_window_s: float = 1.0
     cut_return_step_max: float = 0.5
     """A jump whose picture comes back within the window is still a cut when it is abrupt on its own
-    (``cut_native_ratio``), marked in the packets, and no other single frame step within the window
-    either side reaches this share of it: the picture only moved back (a parcel turning to a face
-    like the one before, a pose repeated; generated cuts 0.30 and 0.39), where an occluder or a
-    flash also switches back in one frame (clean generated candidates that came back: 0.85-1.8)."""
+    (``cut_native_ratio``) and no other single frame step within the window either side reaches
+    this share of it: the picture only moved back (a parcel turning to a face like the one before,
+    a pose repeated; generated cuts 0.30-0.49, tuning seeds 0-39), where an occluder or a flash also
+    switches back in one frame (clean generated candidates that came back: 0.85-2.5; real takes:
+    no candidate that abrupt). A packet mark is not required: an encoder's scene-cut keyframe is
+    placed on the same pixel jump, so it adds little."""
+    cut_alone_step_max: float = 1.0
+    """A cut the packets do not mark must be the largest single frame step within
+    ``cut_persist_window_s`` either side (other steps at most this share of it): hands popping into
+    the frame in one step and moving on make steps as large (a generated take: 1.12, tuning 11
+    splice variant); cuts found on the tuning seeds measured 0.03-0.83."""
     cut_persist_gap_s: float = 0.15
     """Frames this close to a jump are left out of the persistence test (motion blur, a transition)."""
     cut_side_s: float = 0.3
@@ -261,6 +279,13 @@ class AnalysisConfig:
     coloured pixels' hue-saturation histograms'. Real takes with 2–3 s removed measured 0.06–0.31, three
     different takes joined 0.57–0.66, each within 0.03 between a CRF 23/640 px and a CRF 32/480 px
     encode; the border colour alone did not separate them (5.9 for a join vs 14.6 for a removal)."""
+    splice_border_kept_max: float = 0.25
+    """...and at most this share of the frame's border (the outer tenth) stays as it was across the
+    jump (brightness and saturation within ``splice_kept_tolerance``): where part of the table or
+    room is unchanged, the camera is still in the same take, whatever moved into the middle (tuning
+    seeds 0-39: cuts 0.42-1.0, among them two from a label close-up to the goods at palette 0.65 and
+    0.70; splices 0.01-0.10; real takes joined 0.01, a real removal with the camera moving 0.02)."""
+    splice_kept_tolerance: float = 8.0
     fade_black_luma: float = 20.0
     """A fade passes through frames this dark (mean grey, 0–255) and ``fade_black_std`` flat."""
     fade_black_std: float = 12.0
@@ -364,6 +389,8 @@ class AnalysisConfig:
             raise InvalidInput("must be in (0, 30]", field="analysis_fps")
         if not 0 < self.dense_fps <= 30:
             raise InvalidInput("must be in (0, 30]", field="dense_fps")
+        if not self.keyframe_grid_jitter < 1:
+            raise InvalidInput("must be under 1", field="keyframe_grid_jitter")
         if not 0 < self.min_good_fraction <= 1:
             raise InvalidInput("must be in (0, 1]", field="min_good_fraction")
 

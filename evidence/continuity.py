@@ -16,6 +16,7 @@ Two kinds of evidence:
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -88,6 +89,8 @@ class Jump:
     # jump's: well under 1 when the picture around the jump only moves (a turning parcel, a pose
     # that repeats), about 1 when it also switches back in one frame (an occluder, a flash)
     step_around: float = math.nan
+    # share of the border ring unchanged across the jump (:func:`_border_kept`): the same take
+    border_kept: float = math.nan
     # HSV of the frames either side, kept only when the jump may be a cut (its key frames)
     frames: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
@@ -124,6 +127,17 @@ def _border(img: np.ndarray) -> np.ndarray:
         ]
     )
     return np.asarray(ring.mean(axis=0), dtype=np.float32)
+
+
+def _border_kept(a: np.ndarray, b: np.ndarray, tolerance: float) -> float:
+    """Share of the border ring's pixels (the outer tenth, as :func:`_border`) whose brightness and
+    saturation stay within ``tolerance`` between two HSV frames: the table or room still in view."""
+    h, w = a.shape[:2]
+    by, bx = max(1, h // 10), max(1, w // 12)
+    ring = np.zeros((h, w), bool)
+    ring[:by], ring[-by:], ring[:, :bx], ring[:, -bx:] = True, True, True, True
+    sv = np.abs(a[..., 1:].astype(np.int16) - b[..., 1:].astype(np.int16)).max(axis=2)
+    return float((sv[ring] <= tolerance).mean())
 
 
 def _diff(a: np.ndarray, b: np.ndarray) -> float:
@@ -192,6 +206,7 @@ class _Pending:
     flow: float = math.nan
     value: float = math.nan
     value_around: float = math.nan
+    border_kept: float = math.nan
     borders_after: list[np.ndarray] = field(default_factory=list)
     palettes_after: list[np.ndarray] = field(default_factory=list)
 
@@ -338,6 +353,7 @@ class NativeTrack:
                 flow,
                 value,
                 value_around,
+                _border_kept(before[2], after[2], cfg.splice_kept_tolerance),
                 borders_after,
                 palettes_after,
             )
@@ -404,6 +420,7 @@ class NativeTrack:
                 p.value,
                 p.value_around,
                 step,
+                p.border_kept,
                 (p.before, p.after) if keep else None,
             )
         )
@@ -418,17 +435,31 @@ def _streams(samples: Sequence[Sample]) -> dict[int, list[Sample]]:
     return by
 
 
-def _keyframe_pulse(track: NativeTrack, t: float, keyframes: Sequence[float], tol: float) -> float | None:
-    """The change at this track's nearest *other* keyframes when ``t`` is a keyframe itself (the
-    larger of the nearest one before and the nearest one after, at least 0.5 s away; None when ``t``
-    is no keyframe or no other keyframe shows a change): a keyframe redraws the picture at its own
-    quality, so a hard encode jumps a little at every keyframe, most in a detailed, still close-up."""
-    if not any(abs(k - t) <= tol for k in keyframes):
+def _grid_keyframes(keyframes: Sequence[float], jitter: float) -> list[float]:
+    """The keyframes on the encoder's regular grid: not those it inserted sooner than the grid at a
+    scene change (more than ``jitter`` of the regular interval early)."""
+    keys = sorted(keyframes)
+    if len(keys) < 3:
+        return keys
+    limit = (1.0 - jitter) * float(np.median(np.diff(keys)))
+    return [keys[0]] + [cur for prev, cur in itertools.pairwise(keys) if cur - prev >= limit]
+
+
+def _keyframe_pulse(
+    track: NativeTrack, t: float, keyframes: Sequence[float], tol: float, jitter: float
+) -> float | None:
+    """The change at this track's nearest *other* grid keyframes when ``t`` is a grid keyframe itself
+    (the larger of the nearest one before and the nearest one after, at least 0.5 s away; None when
+    ``t`` is no grid keyframe or no other one shows a change): a keyframe redraws the picture at its
+    own quality, so a hard encode jumps a little at every keyframe, most in a detailed, still
+    close-up. Keyframes an encoder inserted at a scene change are no redraw: they sit on a change."""
+    grid = _grid_keyframes(keyframes, jitter)
+    if not any(abs(k - t) <= tol for k in grid):
         return None
     times = np.asarray(track.times)
     before: float | None = None
     after: float | None = None
-    for k in sorted(keyframes):
+    for k in grid:
         if abs(k - t) < 0.5 or not track.covers(k, k):
             continue
         i = int(np.argmin(np.abs(times - k)))
@@ -454,10 +485,13 @@ def native_breaks(
     change persists (``cut_persist_min``) and either it is abrupt enough to stand on its own
     (``cut_native_ratio``) or the packets show an edit at that frame (``edit_mark``: an inserted
     keyframe, an isolated near-intra P-frame). A jump that does not persist is still a cut when it
-    is both abrupt on its own and marked in the packets, and no other frame step within the
-    persistence window comes near it (``cut_return_step_max``): the picture only moved back. Every
-    cut must change brightness (``cut_native_value_min``), not only hue. A jump standing on its abruptness alone at a regular
-    keyframe must also be well above what the video's other keyframes do (``cut_keyframe_pulse_ratio``).
+    is abrupt on its own and no other frame step within the persistence window comes near it
+    (``cut_return_step_max``): the picture only moved back. Every cut must change brightness
+    (``cut_native_value_min``), not only hue. A jump standing on its abruptness alone must be the
+    largest frame step around it (``cut_alone_step_max``) and, at a grid keyframe, well above what
+    the nearest other grid keyframes do (``cut_keyframe_pulse_ratio``). A cut is a splice when the
+    palette changes (``splice_palette_distance``) and nothing of the border stays as it was
+    (``splice_border_kept_max``).
     """
     out: list[Break] = []
     for track in tracks:
@@ -476,11 +510,7 @@ def native_breaks(
                 mark = edit_mark(j.t, 0.5 * frame_dt)
             if j.persist >= cfg.cut_persist_min:
                 evidence.append(f"the picture does not come back within {cfg.cut_persist_window_s:g} s")
-            elif (
-                mark is not None
-                and j.abrupt >= cfg.cut_native_ratio
-                and j.step_around <= cfg.cut_return_step_max
-            ):
+            elif j.abrupt >= cfg.cut_native_ratio and j.step_around <= cfg.cut_return_step_max:
                 # a similar picture comes back, but only by moving (a parcel turning to a face
                 # like the one before): an occluder or a flash switches back in one frame as well
                 evidence.append(
@@ -490,14 +520,18 @@ def native_breaks(
                 continue
             if mark is not None:
                 evidence.append(mark)
-            elif j.abrupt < cfg.cut_native_ratio:
-                continue
+            elif j.abrupt < cfg.cut_native_ratio or j.step_around > cfg.cut_alone_step_max:
+                continue  # standing on the pixels alone, it must be the largest step around it
             else:  # abrupt on its own; on a regular keyframe it must also beat the keyframe redraw
-                pulse = _keyframe_pulse(track, j.t, keyframes, 0.5 * frame_dt)
+                pulse = _keyframe_pulse(track, j.t, keyframes, 0.5 * frame_dt, cfg.keyframe_grid_jitter)
                 if pulse is not None and j.content < cfg.cut_keyframe_pulse_ratio * pulse:
                     continue
-            # two different takes: the palette changes at once (the border colour alone could not tell)
-            kind = "splice" if j.palette >= cfg.splice_palette_distance else "cut"
+            # two different takes: the palette changes at once (the border colour alone could not
+            # tell), and nothing of the table or room around stays as it was
+            other_take = j.palette >= cfg.splice_palette_distance and not (
+                j.border_kept > cfg.splice_border_kept_max
+            )
+            kind = "splice" if other_take else "cut"
             frames = None
             if j.frames is not None:
                 frames = (
@@ -594,6 +628,10 @@ def find_fades(tracks: Sequence[NativeTrack], cfg: AnalysisConfig) -> list[Break
                 continue
             start = down[0] if down is not None else i0 - 1
             end = up[0] if up is not None else i1 + 1
+            if min(luma[start], luma[end]) < cfg.fade_lit_luma:
+                # a side without a ramp must cut straight to a lit picture: a dark object zoomed
+                # into (the frame stays dim, only less flat) is no picture either side of black
+                continue
             if (
                 times[i0] - times[start] > cfg.fade_max_s + 0.1
                 or times[end] - times[i1] > cfg.fade_max_s + 0.1

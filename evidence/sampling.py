@@ -86,6 +86,20 @@ class PacketEvidence:
         k = self.keyframe_times
         return float(np.median(np.diff(k))) if len(k) >= 2 else float("inf")
 
+    def scene_cut_keyframes(self) -> list[float]:
+        """Keyframes arriving more than ``keyframe_grid_jitter`` sooner than the regular interval.
+
+        A camera writes keyframes on a fixed grid; an encoder that places them at scene changes
+        (x264's scene-cut detection, as in editors' exports) breaks the grid wherever the picture
+        changed a lot, an edit or a fast movement alike.
+        """
+        k = self.keyframe_times
+        if len(k) < 3:
+            return []
+        regular = float(np.median(np.diff(k)))
+        limit = (1.0 - self.cfg.keyframe_grid_jitter) * regular
+        return [float(cur) for prev, cur in itertools.pairwise(k) if cur - prev < limit]
+
     def gaps(self, min_gap_s: float) -> list[tuple[float, float]]:
         """(time before the gap, gap length) wherever timestamps jump by at least ``min_gap_s``."""
         if len(self.t) < 2:
@@ -277,13 +291,17 @@ class PacketEvidence:
 
 
 def choose_mode(packets: PacketEvidence | None, cfg: AnalysisConfig) -> str:
-    """ "hybrid" when keyframes come often enough to stand for the video between them, else "dense"."""
+    """ "hybrid" when keyframes come often enough, on a fixed grid, to stand for the video between
+    them, else "dense"."""
     if cfg.sampling_mode == "dense" or packets is None or len(packets.keyframe_times) < 2:
         return "dense"
     if cfg.sampling_mode == "hybrid":
         return "hybrid"
     short_gop = packets.median_keyframe_interval() <= cfg.hybrid_max_keyframe_interval_s
-    return "hybrid" if short_gop and packets.informative else "dense"
+    # keyframes off a fixed grid were placed by an encoder at scene changes (an editor's export):
+    # keyframes alone cannot stand for the frames between them there, and packets need not mark a cut
+    fixed_grid = not packets.scene_cut_keyframes()
+    return "hybrid" if short_gop and fixed_grid and packets.informative else "dense"
 
 
 def pixel_windows(samples: Sequence[Sample], cfg: AnalysisConfig) -> list[Window]:
@@ -332,7 +350,7 @@ def pixel_windows(samples: Sequence[Sample], cfg: AnalysisConfig) -> list[Window
             out.append(Window(a - 0.1, s.t + 0.1, "background changed between keyframes"))
         elif p.freeze <= 2.0 * cfg.freeze_max_diff:
             out.append(Window(a - pad, s.t + pad, "identical keyframes"))
-        elif p.content >= 1.6 * cfg.cut_min_score:
+        elif p.content >= cfg.window_keyframe_change:
             out.append(Window(a - 0.1, s.t + 0.1, "large change between keyframes"))
     return out
 

@@ -62,6 +62,23 @@ def test_packet_times_are_relative_to_the_first_packet() -> None:
     assert not cbr.informative and choose_mode(cbr, CFG) == "dense"  # flat sizes say nothing
 
 
+def test_keyframes_off_a_fixed_grid_make_the_video_read_densely() -> None:
+    """An encoder that placed a keyframe at a scene change (an editor's export) broke the camera's
+    grid: packets need not mark a cut there, so keyframes cannot stand for the frames between."""
+    sizes, keys = steady_sizes(300)
+    assert choose_mode(packets(sizes, keys), CFG) == "hybrid"
+    # a 1 s grid, a keyframe inserted 0.33 s after a regular one, the grid going on from there
+    scene_cut = [0, 30, 60, 90, 120, 150, 160, 190, 220, 250, 280]
+    for k in scene_cut:
+        sizes[k] = 12000
+    pe = packets(sizes, scene_cut)
+    assert pe.scene_cut_keyframes() == [pytest.approx(160 / 30)]
+    assert choose_mode(pe, CFG) == "dense"
+    # a keyframe one frame late or early (variable frame timing) keeps the grid
+    jitter = sorted({*(k for k in keys if k != 150), 151})
+    assert packets(sizes, jitter).scene_cut_keyframes() == []
+
+
 def test_near_intra_p_frame_is_a_spike_but_motion_is_not() -> None:
     sizes, keys = steady_sizes(150)
     sizes[100] = 11000  # a cut coded as a P-frame (bursts at 20-45 and 110-135 are motion)

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from evidence import AnalysisConfig
-from evidence.continuity import NativeTrack, native_breaks
+from evidence.continuity import NativeTrack, find_fades, native_breaks
 
 CFG = AnalysisConfig()
 FPS = 25.0
@@ -90,23 +90,24 @@ def _marked(t: float, tol: float) -> str:
     return "an encoder inserted a keyframe at that frame"
 
 
-def test_a_cut_whose_picture_moves_back_is_a_cut_when_the_packets_mark_it() -> None:
+def test_a_cut_whose_picture_moves_back_is_a_cut() -> None:
     """The picture after the cut turns back into one like before it: persistence fails, but the
-    way back is gradual, the jump abrupt on its own and marked in the packets."""
-    track = _turn_back(switch_back=False)
-    (b,) = native_breaks([track], CFG, edit_mark=_marked)
-    assert abs(b.t - 30 / FPS) < 1e-6 and b.frames is not None
-    assert any("only moves back" in e for e in b.evidence)
-    (jump,) = [j for j in track.jumps if abs(j.t - b.t) < 1e-6]
-    assert jump.persist < CFG.cut_persist_min and jump.step_around <= CFG.cut_return_step_max
-    # without the packets' mark, the picture coming back keeps it from being a cut
-    assert native_breaks([_turn_back(switch_back=False)], CFG) == []
+    way back is gradual and the jump abrupt on its own, with or without a mark in the packets."""
+    for mark in (_marked, None):
+        track = _turn_back(switch_back=False)
+        (b,) = native_breaks([track], CFG, edit_mark=mark)
+        assert abs(b.t - 30 / FPS) < 1e-6 and b.frames is not None
+        assert any("only moves back" in e for e in b.evidence)
+        assert any("keyframe" in e for e in b.evidence) == (mark is not None)
+        (jump,) = [j for j in track.jumps if abs(j.t - b.t) < 1e-6]
+        assert jump.persist < CFG.cut_persist_min and jump.step_around <= CFG.cut_return_step_max
 
 
 def test_a_picture_that_switches_back_in_one_frame_is_no_cut_even_when_marked() -> None:
     """An occluder or a flash: the picture jumps away and back in single frames."""
     track = _turn_back(switch_back=True)
     assert native_breaks([track], CFG, edit_mark=_marked) == []
+    assert native_breaks([_turn_back(switch_back=True)], CFG) == []
     assert any(j.step_around > CFG.cut_return_step_max for j in track.jumps)
 
 
@@ -124,3 +125,66 @@ def test_a_jump_in_hue_alone_in_the_dark_is_no_cut() -> None:
     (jump,) = [j for j in track.jumps if abs(j.t - 30 / FPS) < 1e-6]
     assert jump.persist >= CFG.cut_persist_min and jump.abrupt >= CFG.cut_native_ratio
     assert jump.value < CFG.cut_native_value_min
+
+
+def _into_the_dark(lit_again: bool, n: int = 100) -> NativeTrack:
+    """A lit picture dimming steadily to near-black over 25 frames (a zoom into a black item, or a
+    fade), ten flat near-black frames, then either a dim close-up with a grey cable across it (the
+    frame stays under the lit level, only less flat) or, with ``lit_again``, the lit picture back
+    at once (a cut out of black)."""
+    world = cv2.resize(_world(9)[200:470, 300:780], (160, 90), interpolation=cv2.INTER_AREA)
+    track = NativeTrack(CFG)
+    for i in range(n):
+        if i < 30:
+            img = world
+        elif i < 55:
+            img = cv2.convertScaleAbs(world, alpha=1.0 - 0.9 * (i - 29) / 25)
+        elif i < 65 or not lit_again:
+            img = cv2.convertScaleAbs(world, alpha=0.1)
+            if i >= 65:  # the dim close-up: a grey cable across the dark item
+                img = img.copy()
+                cv2.line(img, (0, 40 + i % 3), (159, 55), (150, 150, 150), 9)
+        else:
+            img = world
+        track.feed(i / FPS, img)
+    return track
+
+
+def test_dimming_into_a_dark_close_up_is_no_fade() -> None:
+    """No lit picture after the near-black frames (the run ends only because the dark frame gets
+    less flat): no transition. Cut back to the lit picture instead, it is a fade out."""
+    dim = _into_the_dark(lit_again=False)
+    assert min(dim.luma[55:65]) <= CFG.fade_black_luma and max(dim.luma[65:]) < CFG.fade_lit_luma
+    assert max(dim.luma_std[65:]) > CFG.fade_black_std
+    assert find_fades([dim], CFG) == []
+    (fade,) = find_fades([_into_the_dark(lit_again=True)], CFG)
+    assert fade.kind == "fade" and abs(fade.t - 65 / FPS) < 1e-6
+
+
+def _label_to_goods(whole_frame: bool, n: int = 60, cut_at: int = 30) -> NativeTrack:
+    """A still view of a table with a white label filling the middle; at ``cut_at`` the middle shows
+    a dark box instead (a cut from the label close-up to the goods: the palette changes a lot), with
+    the table around it unchanged, or, with ``whole_frame``, another table in other light as well
+    (a second take)."""
+    table = cv2.resize(_world(21)[200:470, 300:780], (160, 90), interpolation=cv2.INTER_AREA)
+    other = cv2.convertScaleAbs(cv2.resize(_world(33)[100:370, 500:980], (160, 90)), alpha=0.6)
+    rng = np.random.default_rng(2)
+    track = NativeTrack(CFG)
+    for i in range(n):
+        img = (other if whole_frame and i >= cut_at else table).copy()
+        img[15:75, 20:140] = (235, 235, 235) if i < cut_at else (35, 40, 45)
+        noise = rng.normal(0, 1.5, img.shape)
+        track.feed(i / FPS, np.clip(img + noise, 0, 255).astype(np.uint8))
+    return track
+
+
+def test_a_cut_that_keeps_the_table_in_view_is_no_splice() -> None:
+    """The palette across both jumps says "another take"; only the second leaves nothing of the table."""
+    same = _label_to_goods(whole_frame=False)
+    (cut,) = native_breaks([same], CFG)
+    (jump,) = same.jumps
+    assert jump.palette >= CFG.splice_palette_distance and jump.border_kept > CFG.splice_border_kept_max
+    assert cut.kind == "cut"
+    other = _label_to_goods(whole_frame=True)
+    (splice,) = native_breaks([other], CFG)
+    assert splice.kind == "splice" and other.jumps[0].border_kept <= CFG.splice_border_kept_max
