@@ -203,7 +203,7 @@ class VideoAnalyzer:
             spikes,
             native=list(self.native.values()),
             edit_mark=self.packets.edit_mark if self.packets is not None else None,
-            keyframes=list(self.packets.keyframe_times) if self.packets is not None else (),
+            keyframes=self.packets.grid_keyframes() if self.packets is not None else (),
         )
         freezes = find_freezes(samples, cfg, self.packets.tiny_between if self.packets is not None else None)
         breaks = drop_freeze_edges(breaks, freezes)

@@ -115,13 +115,13 @@ class AnalysisConfig:
     """"auto" picks hybrid or dense per video; "dense" forces one dense decode; "hybrid" prefers it."""
     hybrid_max_keyframe_interval_s: float = 1.1
     """Hybrid sampling only when keyframes come at least this often (phones: about every second)."""
-    keyframe_grid_jitter: float = 0.15
-    """A keyframe coming more than this share of the regular interval sooner than the grid was
-    inserted by the encoder at a scene change (a camera keeps a fixed grid; VFR timing moves a
-    keyframe by a frame or two). Hybrid sampling needs a fixed grid: editors' exports with x264
-    scene-cut keyframes hid unmarked cuts between keyframes (tuning 13, 36), so they are read
-    densely. Continuity also leaves such keyframes out of the keyframe-pulse comparison (they sit
-    on a change, they are no redraw)."""
+    keyframe_grid_jitter: float = 0.02
+    """A keyframe whose group of frames is shorter than the video's regular group by more than this
+    share of it was inserted by the encoder at a scene change (a camera keeps a fixed group of N
+    frames, whatever the frame timing). Hybrid sampling needs a fixed grid: editors' exports with
+    x264 scene-cut keyframes hid unmarked cuts between keyframes (tuning 13, 34, 36: 34 only ever
+    one frame short of 30), so they are read densely. Continuity also leaves such keyframes out of
+    the keyframe-pulse comparison (they sit on a change, they are no redraw)."""
     packet_min_dynamic_range: float = 2.5
     """Hybrid sampling also needs variable-bitrate packets: p90/p10 of smoothed P-packet sizes at
     least this (phone cameras 3-10; constant-bitrate encoders 1-2, which hide motion and cuts)."""

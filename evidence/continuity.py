@@ -16,7 +16,6 @@ Two kinds of evidence:
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -435,25 +434,14 @@ def _streams(samples: Sequence[Sample]) -> dict[int, list[Sample]]:
     return by
 
 
-def _grid_keyframes(keyframes: Sequence[float], jitter: float) -> list[float]:
-    """The keyframes on the encoder's regular grid: not those it inserted sooner than the grid at a
-    scene change (more than ``jitter`` of the regular interval early)."""
-    keys = sorted(keyframes)
-    if len(keys) < 3:
-        return keys
-    limit = (1.0 - jitter) * float(np.median(np.diff(keys)))
-    return [keys[0]] + [cur for prev, cur in itertools.pairwise(keys) if cur - prev >= limit]
-
-
-def _keyframe_pulse(
-    track: NativeTrack, t: float, keyframes: Sequence[float], tol: float, jitter: float
-) -> float | None:
+def _keyframe_pulse(track: NativeTrack, t: float, keyframes: Sequence[float], tol: float) -> float | None:
     """The change at this track's nearest *other* grid keyframes when ``t`` is a grid keyframe itself
     (the larger of the nearest one before and the nearest one after, at least 0.5 s away; None when
     ``t`` is no grid keyframe or no other one shows a change): a keyframe redraws the picture at its
     own quality, so a hard encode jumps a little at every keyframe, most in a detailed, still
-    close-up. Keyframes an encoder inserted at a scene change are no redraw: they sit on a change."""
-    grid = _grid_keyframes(keyframes, jitter)
+    close-up. ``keyframes`` are the grid's only: one an encoder inserted at a scene change sits on a
+    change, it is no redraw."""
+    grid = sorted(keyframes)
     if not any(abs(k - t) <= tol for k in grid):
         return None
     times = np.asarray(track.times)
@@ -491,7 +479,8 @@ def native_breaks(
     largest frame step around it (``cut_alone_step_max``) and, at a grid keyframe, well above what
     the nearest other grid keyframes do (``cut_keyframe_pulse_ratio``). A cut is a splice when the
     palette changes (``splice_palette_distance``) and nothing of the border stays as it was
-    (``splice_border_kept_max``).
+    (``splice_border_kept_max``). ``keyframes``: the encoder's grid keyframes
+    (:meth:`evidence.sampling.PacketEvidence.grid_keyframes`).
     """
     out: list[Break] = []
     for track in tracks:
@@ -523,7 +512,7 @@ def native_breaks(
             elif j.abrupt < cfg.cut_native_ratio or j.step_around > cfg.cut_alone_step_max:
                 continue  # standing on the pixels alone, it must be the largest step around it
             else:  # abrupt on its own; on a regular keyframe it must also beat the keyframe redraw
-                pulse = _keyframe_pulse(track, j.t, keyframes, 0.5 * frame_dt, cfg.keyframe_grid_jitter)
+                pulse = _keyframe_pulse(track, j.t, keyframes, 0.5 * frame_dt)
                 if pulse is not None and j.content < cfg.cut_keyframe_pulse_ratio * pulse:
                     continue
             # two different takes: the palette changes at once (the border colour alone could not

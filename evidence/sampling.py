@@ -87,18 +87,25 @@ class PacketEvidence:
         return float(np.median(np.diff(k))) if len(k) >= 2 else float("inf")
 
     def scene_cut_keyframes(self) -> list[float]:
-        """Keyframes arriving more than ``keyframe_grid_jitter`` sooner than the regular interval.
+        """Keyframes an encoder inserted at a scene change: the group of frames before each is
+        shorter than the video's regular one by more than ``keyframe_grid_jitter`` of it.
 
-        A camera writes keyframes on a fixed grid; an encoder that places them at scene changes
-        (x264's scene-cut detection, as in editors' exports) breaks the grid wherever the picture
-        changed a lot, an edit or a fast movement alike.
+        A camera writes a keyframe every N frames (counted in frames, so variable frame timing does
+        not move the grid); an encoder that places keyframes at scene changes (x264's scene-cut
+        detection, as in editors' exports) shortens a group wherever the picture changed a lot,
+        an edit or a fast movement alike.
         """
-        k = self.keyframe_times
-        if len(k) < 3:
+        idx = np.nonzero(self.key)[0]
+        if len(idx) < 3:
             return []
-        regular = float(np.median(np.diff(k)))
-        limit = (1.0 - self.cfg.keyframe_grid_jitter) * regular
-        return [float(cur) for prev, cur in itertools.pairwise(k) if cur - prev < limit]
+        gops = np.diff(idx)
+        limit = (1.0 - self.cfg.keyframe_grid_jitter) * float(np.median(gops))
+        return [float(self.t[i]) for g, i in zip(gops, idx[1:], strict=True) if g < limit]
+
+    def grid_keyframes(self) -> list[float]:
+        """The keyframes on the encoder's regular grid (all but :meth:`scene_cut_keyframes`)."""
+        inserted = set(self.scene_cut_keyframes())
+        return [float(k) for k in self.keyframe_times if float(k) not in inserted]
 
     def gaps(self, min_gap_s: float) -> list[tuple[float, float]]:
         """(time before the gap, gap length) wherever timestamps jump by at least ``min_gap_s``."""
