@@ -9,6 +9,12 @@ seed group, the agreement per element, the clean videos with any FAIL (the worst
 video judged invalid), the FAIL rate of each failure variant and every disagreement, and writes a
 contact sheet per disagreement (frames at the findings' times and at each script phase) so a person
 can look. Rendered videos are cached by (seed, spec, generator source hash) in ``--cache``.
+
+Scene-reading work without decoding again: ``--capture DIR`` also stores, per video, what the one
+decode measured (the :class:`~evidence.elements.Evidence` and the story's inputs, pickled);
+``--replay DIR`` then re-reads the story and re-judges the four elements from those files with the
+current code and :class:`~evidence.config.AnalysisConfig` in seconds (continuity, barcodes and
+metadata stay as captured), printing where the opening was placed against the script's window.
 """
 
 from __future__ import annotations
@@ -200,7 +206,41 @@ def contact_sheet(video: Path, moments: list[tuple[float, str]], out: Path, titl
     cv2.imwrite(str(out), np.vstack([head, sheet]))
 
 
-def run_one(seed: int, variant: str, cache: Path, out: Path, gen: str) -> dict[str, Any]:
+def _capturing(target: Path | None) -> Callable[[dict[str, Any]], None]:
+    """With a target file: record the story's inputs and the Evidence of the next assessment in
+    this process (wrapping the analyser's two calls); returns the function that writes them."""
+    if target is None:
+        return lambda info: None
+    from evidence import analyzer
+
+    seen: dict[str, Any] = {}
+    read_story, judge_all = analyzer.read_story, analyzer.judge_all
+
+    def story(*args: Any, **kwargs: Any) -> Any:
+        seen["story_args"] = (args, kwargs)
+        return read_story(*args, **kwargs)
+
+    def judge(ev: Any) -> Any:
+        seen["evidence"] = ev
+        return judge_all(ev)
+
+    analyzer.read_story, analyzer.judge_all = story, judge  # type: ignore[assignment]
+
+    def write(info: dict[str, Any]) -> None:
+        import pickle
+
+        analyzer.read_story, analyzer.judge_all = read_story, judge_all  # type: ignore[assignment]
+        if "evidence" in seen:
+            part = target.with_suffix(f".{os.getpid()}.part")
+            part.write_bytes(pickle.dumps({**seen, **info}, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(part, target)
+
+    return write
+
+
+def run_one(
+    seed: int, variant: str, cache: Path, out: Path, gen: str, capture: Path | None = None
+) -> dict[str, Any]:
     """Render (or reuse) one video, assess it, compare with the truth; a sheet per disagreement."""
     from evidence.assess import assess
     from evidence.media.synthetic import randomised_spec, write_unboxing_video
@@ -228,8 +268,10 @@ def run_one(seed: int, variant: str, cache: Path, out: Path, gen: str) -> dict[s
         }
         meta.write_text(json.dumps(script_info))
     started = time.perf_counter()
+    write_capture = _capturing(capture / f"{seed}-{variant}.pkl" if capture is not None else None)
     a = assess(path, case_for(spec.tracking_number, v))
     assess_s = time.perf_counter() - started
+    write_capture({"seed": seed, "variant": variant, "script": script_info, "video": str(path), "gen": gen})
     verdicts = {e.value: a.element(e).verdict.value for e in ELEMENTS}
     findings = [
         (f.element.value, f.severity.value, f.code, f.t_start, f.message)
@@ -259,6 +301,81 @@ def run_one(seed: int, variant: str, cache: Path, out: Path, gen: str) -> dict[s
         "look": script_info["look"],
         "sheet": sheet,
     }
+
+
+def replay_one(path: Path) -> dict[str, Any]:
+    """Re-read the story and re-judge the elements of one captured video with today's code."""
+    import pickle
+
+    from evidence.config import AnalysisConfig
+    from evidence.elements import judge_all
+    from evidence.views import read_story
+
+    saved = pickle.loads(path.read_bytes())
+    cfg = AnalysisConfig()
+    args, kwargs = saved["story_args"]
+    args = (args[0], args[1], cfg, *args[3:])
+    story = read_story(*args, **kwargs)
+    ev = replace(saved["evidence"], cfg=cfg, story=story)
+    elements = judge_all(ev)
+    variant = saved["variant"]
+    verdicts = {r.element.value: r.verdict.value for r in elements}
+    by = {r.element: r.verdict for r in elements}
+    phases = {n: (s, e) for n, s, e, _ in saved["script"]["phases"]}
+    window = None
+    if "opening" in phases:
+        window = (phases["opening"][0] - 0.5, phases.get("contents", phases["opening"])[1])
+    opened = story.opening_at
+    return {
+        "seed": saved["seed"],
+        "variant": variant,
+        "verdicts": verdicts,
+        "wrong": [e.value for e in ELEMENTS if not agrees(variant, e, by[e])],
+        "findings": [
+            (r.element.value, f.severity.value, f.code, f.t_start)
+            for r in elements
+            for f in r.findings
+            if f.severity.value != "INFO"
+        ],
+        "duration": saved["script"]["duration"],
+        "look": saved["script"]["look"],
+        "sheet": "",
+        "opening": (opened, window, story.open_from_start, story.parcel, story.faces.count),
+        "opening_right": (
+            window is not None and opened is not None and window[0] <= opened <= window[1]
+        )
+        if window is not None
+        else opened is None or story.open_from_start,
+    }
+
+
+def replay(directory: Path, groups: dict[str, list[int]], seeds: int, names: list[str]) -> int:
+    """Replay every capture of the chosen seeds and variants; print agreement per group."""
+    started = time.perf_counter()
+    for group, all_seeds in groups.items():
+        chosen = set(all_seeds[:seeds])
+        files = sorted(
+            p
+            for p in directory.glob("*.pkl")
+            if int(p.stem.split("-")[0]) in chosen and p.stem.split("-", 1)[1] in names
+        )
+        results = [replay_one(p) for p in files]
+        if not results:
+            continue
+        for r in results:
+            at, window, from_start, parcel, faces = r["opening"]
+            where = "from start" if from_start else (f"{at:5.1f}" if at is not None else "  -  ")
+            win = f"{window[0]:5.1f}-{window[1]:5.1f}" if window else "   (none)  "
+            mark = "" if r["opening_right"] else "  <- opening"
+            print(
+                f"  {group:<8} {r['seed']:>5} {r['variant']:<13} parcel={parcel or '-':<7} faces={faces} "
+                f"open {where:>10} truth {win}{mark}  {'ok' if not r['wrong'] else 'WRONG ' + ','.join(r['wrong'])}"
+            )
+        report(group, results)
+        right = sum(1 for r in results if r["opening_right"])
+        print(f"  opening placed right: {right}/{len(results)}")
+    print(f"\nreplayed in {time.perf_counter() - started:.1f} s")
+    return 0
 
 
 def report(group: str, results: list[dict[str, Any]]) -> None:
@@ -296,6 +413,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache/proofbox-agreement")
     ap.add_argument("--jobs", type=int, default=2, help="processes (the machine has two cores)")
     ap.add_argument("--groups", default="tuning,held_out", help="tuning, held_out or both")
+    ap.add_argument(
+        "--capture", type=Path, help="also store what each decode measured here (for --replay)"
+    )
+    ap.add_argument(
+        "--replay", type=Path, help="re-judge the captures in this directory (no rendering, no decoding)"
+    )
     args = ap.parse_args(argv)
     names = (
         list(VARIANTS)
@@ -306,11 +429,15 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}", file=sys.stderr)
         return 2
-    args.out.mkdir(parents=True, exist_ok=True)
-    args.cache.mkdir(parents=True, exist_ok=True)
-    gen = generator_hash()
     groups = {"tuning": TUNING_SEEDS, "held_out": HELD_OUT_SEEDS}
     chosen = [g.strip() for g in args.groups.split(",")]
+    if args.replay is not None:
+        return replay(args.replay, {g: list(groups[g]) for g in chosen}, args.seeds, names)
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    if args.capture is not None:
+        args.capture.mkdir(parents=True, exist_ok=True)
+    gen = generator_hash()
     jobs = [(g, s, n) for g in chosen for s in list(groups[g])[: args.seeds] for n in names]
     print(
         f"generator {gen}: {len(jobs)} videos ({args.seeds} seeds x {len(names)} variants x {len(chosen)} groups)"
@@ -318,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict[str, Any]]] = {g: [] for g in chosen}
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [(g, pool.submit(run_one, s, n, args.cache, args.out, gen)) for g, s, n in jobs]
+        futures = [(g, pool.submit(run_one, s, n, args.cache, args.out, gen, args.capture)) for g, s, n in jobs]
         for g, fut in futures:
             r = fut.result()
             results[g].append(r)

@@ -328,6 +328,10 @@ class AnalysisConfig:
     opening_layout_return_share: float = 0.1
     """...at the first time after which at most this share of the views (by time) matches any view
     before it."""
+    opening_hold_gap_s: float = 0.5
+    """Faces are counted up to the start of the steady stretch in which (or at most this long
+    after which) the opening is read: the camera settles on the top to cut the tape before the
+    flaps move, and that stretch is the opening, not a face turned to the camera."""
     open_dark_rise: float = 0.12
     """An open look: the object's very dark share (interior, shadows inside) this much above the
     sealed parcel's own (measured while its waybill is shown; 0 when it never is)..."""

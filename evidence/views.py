@@ -179,12 +179,14 @@ def read_story(
         else (0.0, 0.0)
     )
     opening_at, open_from_start = _opening(feats, weights, cfg, base, sealed_until)
-    if not open_from_start:
-        # the layout reading needs no colour: preferred where it finds an opening (the colour cue
-        # is late on goods the colour of cardboard, early on dark hands)
+    # the layout reading needs no colour: preferred where it finds an opening (the colour cue is
+    # late on goods the colour of cardboard, early on dark hands). It also overrides "open from
+    # the start" for a parcel held in hands with no waybill: with no sealed look to compare with,
+    # hands and shadows look open, while a tour that came back to a face was of a sealed parcel
+    if not open_from_start or parcel == "held":
         by_layout = _opening_by_layout(feats, weights, cfg, sealed_until)
         if by_layout is not None:
-            opening_at = by_layout
+            opening_at, open_from_start = by_layout, False
     start_window = [f for s, f in feats if s.t <= min(1.0, duration * 0.1) + 1e-6]
     sealed_at_start: bool | None
     if not start_window or not parcel:
@@ -204,6 +206,8 @@ def read_story(
         sealed_at_start = sum(not _opened(f, base, cfg) for f in start_window) >= 0.5 * len(start_window)
 
     until = opening_at if opening_at is not None else (duration if not open_from_start else 0.0)
+    if opening_at is not None:
+        until = _faces_until(opening_at, holds, times, cfg)
     faces = _faces(feats, weights, until, cfg, moved)
     # colour-independent: the camera held still on the sealed parcel this often before the opening
     # (the first stretch shows it as it lies, usually its waybill; each further one a face turned to
@@ -348,22 +352,20 @@ def _faces(
             labels.append(len(centroids) - 1)
     weight = [sum(views[j][1] for j in m) for m in members]
     kept = [c for c in range(len(centroids)) if weight[c] >= cfg.face_min_view_s]
-    # held views: runs of steady views, broken by a change of look or by motion in between
+    # held views: stretches of steady views broken by motion in between; within one stretch each
+    # run of one look held long enough is a view (the parcel turned smoothly), but a look that
+    # comes back after only a brief other one (a zoom on the waybill, focus hunting) is the same view
     held = 0
-    run_w = 0.0
+    runs: list[tuple[int, float]] = []  # (look, weight) of the current stretch
     for i, (t, w, _) in enumerate(views):
-        if i == 0:
-            run_w = w
-            continue
-        pt = views[i - 1][0]
-        boundary = labels[i] != labels[i - 1] or (t - pt > 0.45 and (moved is None or moved(pt, t)))
-        if boundary:
-            held += run_w >= cfg.face_min_view_s
-            run_w = w
+        if i and t - views[i - 1][0] > 0.45 and (moved is None or moved(views[i - 1][0], t)):
+            held += _held_looks(runs, cfg.face_min_view_s)
+            runs = []
+        if runs and runs[-1][0] == labels[i]:
+            runs[-1] = (labels[i], runs[-1][1] + w)
         else:
-            run_w += w
-    if views:
-        held += run_w >= cfg.face_min_view_s
+            runs.append((labels[i], w))
+    held += _held_looks(runs, cfg.face_min_view_s)
     if not kept:
         return FaceEstimate(0, len(centroids), held, 0.8 if not views else 0.5, (), len(views), 0.0)
     nearest = math.inf
@@ -384,6 +386,36 @@ def _faces(
         confidence = 0.6  # held and turned often enough; some faces look alike
     times = tuple(sorted(float(np.median([views[j][0] for j in members[c]])) for c in kept))
     return FaceEstimate(count, len(kept), held, round(confidence, 2), times, len(views), round(ratio, 2))
+
+
+def _faces_until(opening_at: float, holds: Sequence[Span], times: Sequence[float], cfg: AnalysisConfig) -> float:
+    """Where counting faces stops: the opening is read where the parcel stops looking sealed (the
+    flaps moved), after the camera settled on it to cut the tape; that steady stretch, when it was
+    sampled densely enough to trust, is the opening and not a face turned to the camera."""
+    for h in holds:
+        if h.start < opening_at <= h.end + cfg.opening_hold_gap_s and _densely_seen(
+            times, h, cfg.opening_hold_gap_s
+        ):
+            return h.start
+    return opening_at
+
+
+def _densely_seen(times: Sequence[float], span: Span, max_gap: float) -> bool:
+    """Whether a steady stretch was sampled densely (no gap over ``max_gap``): one read from
+    keyframes a second apart may hide the parcel being turned."""
+    inside = [t for t in times if span.start <= t <= span.end]
+    return len(inside) >= 2 and all(b - a <= max_gap for a, b in itertools.pairwise(inside))
+
+
+def _held_looks(runs: Sequence[tuple[int, float]], min_s: float) -> int:
+    """Views held within one steady stretch: runs of a look at least ``min_s`` long, a run of the
+    same look as the previous long run (only brief other looks between) not counted again."""
+    count, last = 0, -1
+    for look, weight in runs:
+        if weight >= min_s and look != last:
+            count += 1
+            last = look
+    return count
 
 
 def _contents(

@@ -233,3 +233,26 @@ def test_the_distance_matrix_is_view_distance_for_every_pair() -> None:
     m = distance_matrix(d)
     for i, j in [(0, 0), (0, 69), (33, 5), (64, 40)]:
         assert m[i, j] == pytest.approx(view_distance(d[i], d[j]), rel=1e-5)
+
+
+def test_a_look_flickering_within_one_hold_is_one_view() -> None:
+    from evidence.views import _held_looks
+
+    # (look, seconds) runs of one steady stretch: a zoom on the waybill flips the look briefly
+    assert _held_looks([(0, 1.0), (1, 0.2), (0, 0.8)], 0.4) == 1
+    # a smooth turn to a new face and on to another that looks like the first: three views
+    assert _held_looks([(0, 1.0), (1, 0.2), (0, 0.8), (2, 0.6), (0, 1.0)], 0.4) == 3
+    assert _held_looks([(0, 0.3), (1, 0.3)], 0.4) == 0
+
+
+def test_the_stretch_in_which_the_parcel_is_opened_is_not_a_face() -> None:
+    from evidence.views import Span, _faces_until
+
+    cfg = AnalysisConfig()
+    holds = [Span(0.0, 2.0), Span(3.0, 5.0), Span(6.0, 9.0)]
+    dense = [round(0.2 * i, 1) for i in range(60)]
+    assert _faces_until(8.0, holds, dense, cfg) == 6.0  # read inside the camera's settling on the top
+    assert _faces_until(9.3, holds, dense, cfg) == 6.0  # just after it
+    assert _faces_until(10.5, holds, dense, cfg) == 10.5  # well after it: the opening's own time
+    # a "hold" read from keyframes a second apart may hide turns: not trusted to cut the count
+    assert _faces_until(8.0, holds, [float(i) for i in range(12)], cfg) == 8.0
