@@ -315,6 +315,9 @@ def replay_one(path: Path) -> dict[str, Any]:
     cfg = AnalysisConfig()
     args, kwargs = saved["story_args"]
     args = (args[0], args[1], cfg, *args[3:])
+    moved = kwargs.get("moved")
+    if moved is not None and "quiet" not in kwargs:  # captured before the story took packet holds
+        kwargs = {**kwargs, "quiet": moved.__self__.quiet_spans(cfg.face_min_view_s)}
     story = read_story(*args, **kwargs)
     ev = replace(saved["evidence"], cfg=cfg, story=story)
     elements = judge_all(ev)

@@ -214,7 +214,9 @@ class VideoAnalyzer:
         pauses: list[tuple[float, float]] = []
         if self.packets is not None:
             pauses = self.packets.gaps(cfg.pause_min_gap_s)
-        moved = self.packets.moved if self.packets is not None and self.mode == "hybrid" else None
+        hybrid = self.packets is not None and self.mode == "hybrid"
+        moved = self.packets.moved if self.packets is not None and hybrid else None
+        quiet = self.packets.quiet_spans(cfg.face_min_view_s) if self.packets is not None and hybrid else []
         waybill_times = [r.t for r in self.reads if r.t is not None and not is_product_code(r)]
         story = read_story(
             samples,
@@ -222,6 +224,7 @@ class VideoAnalyzer:
             cfg,
             segments=[b.t for b in breaks if b.kind == "splice"],
             moved=moved,
+            quiet=quiet,
             waybill_times=waybill_times,
         )
         ev = Evidence(

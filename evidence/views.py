@@ -122,11 +122,15 @@ def read_story(
     segments: Sequence[float] = (),
     moved: Callable[[float, float], bool] | None = None,
     waybill_times: Sequence[float] = (),
+    quiet: Sequence[tuple[float, float]] = (),
 ) -> Story:
     """Interpret the samples (sorted by time) as an unpacking.
 
     ``segments`` are break times (takes); ``waybill_times`` the times a shipping label (not a
     product code) was read in the video: the parcel is sealed while its waybill is being shown.
+    ``quiet`` are the stretches the packets show no motion, at the frame rate (a video read from
+    its keyframes, a second apart, cannot time a 1 s hold from its samples): when given, they are
+    the video's holds.
     """
     usable = [s for s in samples if s.tiny is not None]
     empty = FaceEstimate(0, 0, 0, 0.0, (), 0, 0.0)
@@ -146,7 +150,9 @@ def read_story(
     feats.sort(key=lambda x: x[0].t)
     times = [s.t for s, _ in feats]
     weights = _weights(times, duration)
-    holds = holds_of([s for s, _ in feats], weights, cfg)
+    holds = (
+        [Span(a, b) for a, b in quiet] if quiet else holds_of([s for s, _ in feats], weights, cfg)
+    )
 
     parcel = ""
     if waybill_times:
@@ -207,14 +213,17 @@ def read_story(
 
     until = opening_at if opening_at is not None else (duration if not open_from_start else 0.0)
     if opening_at is not None:
-        until = _faces_until(opening_at, holds, times, cfg)
+        until = _faces_until(opening_at, holds, times, cfg, frame_rate=bool(quiet))
     faces = _faces(feats, weights, until, cfg, moved)
-    # colour-independent: the camera held still on the sealed parcel this often before the opening
-    # (the first stretch shows it as it lies, usually its waybill; each further one a face turned to
-    # the camera). Counts when the object cannot be told from the surface (kraft on wood).
-    steady_before = sum(1 for h in holds if h.end < until - 0.2)
-    if parcel and steady_before - 1 > faces.held_views:
-        faces = replace(faces, held_views=steady_before - 1)
+    # colour-independent: the camera held still on the sealed parcel this often before the opening,
+    # each stretch a face turned to the camera; a first stretch that shows the waybill close is the
+    # top face, shown again as a face later, so it is not counted twice. Counts when the object
+    # cannot be told from the surface (kraft on wood).
+    before = [h for h in holds if h.end < until - 0.2]
+    waybill_first = bool(before) and any(before[0].start - 0.5 <= t <= before[0].end + 0.5 for t in waybill_times)
+    steady_faces = len(before) - (1 if waybill_first else 0)
+    if parcel and steady_faces > faces.held_views:
+        faces = replace(faces, held_views=steady_faces)
     contents = _contents(feats, weights, opening_at, cfg)
     closeups = _closeups(feats, weights, opening_at, cfg)
     table_support = float(np.mean(supports)) if supports else 0.0
@@ -388,13 +397,20 @@ def _faces(
     return FaceEstimate(count, len(kept), held, round(confidence, 2), times, len(views), round(ratio, 2))
 
 
-def _faces_until(opening_at: float, holds: Sequence[Span], times: Sequence[float], cfg: AnalysisConfig) -> float:
+def _faces_until(
+    opening_at: float,
+    holds: Sequence[Span],
+    times: Sequence[float],
+    cfg: AnalysisConfig,
+    frame_rate: bool = False,
+) -> float:
     """Where counting faces stops: the opening is read where the parcel stops looking sealed (the
     flaps moved), after the camera settled on it to cut the tape; that steady stretch, when it was
-    sampled densely enough to trust, is the opening and not a face turned to the camera."""
+    timed at the frame rate (``frame_rate``: from the packets) or sampled densely enough to trust,
+    is the opening and not a face turned to the camera."""
     for h in holds:
-        if h.start < opening_at <= h.end + cfg.opening_hold_gap_s and _densely_seen(
-            times, h, cfg.opening_hold_gap_s
+        if h.start < opening_at <= h.end + cfg.opening_hold_gap_s and (
+            frame_rate or _densely_seen(times, h, cfg.opening_hold_gap_s)
         ):
             return h.start
     return opening_at
