@@ -344,9 +344,7 @@ def replay_one(path: Path) -> dict[str, Any]:
         "look": saved["script"]["look"],
         "sheet": "",
         "opening": (opened, window, story.open_from_start, story.parcel, story.faces.count),
-        "opening_right": (
-            window is not None and opened is not None and window[0] <= opened <= window[1]
-        )
+        "opening_right": (window is not None and opened is not None and window[0] <= opened <= window[1])
         if window is not None
         else opened is None or story.open_from_start,
     }
@@ -416,9 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache/proofbox-agreement")
     ap.add_argument("--jobs", type=int, default=2, help="processes (the machine has two cores)")
     ap.add_argument("--groups", default="tuning,held_out", help="tuning, held_out or both")
-    ap.add_argument(
-        "--capture", type=Path, help="also store what each decode measured here (for --replay)"
-    )
+    ap.add_argument("--capture", type=Path, help="also store what each decode measured here (for --replay)")
     ap.add_argument(
         "--replay", type=Path, help="re-judge the captures in this directory (no rendering, no decoding)"
     )
@@ -448,7 +444,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict[str, Any]]] = {g: [] for g in chosen}
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [(g, pool.submit(run_one, s, n, args.cache, args.out, gen, args.capture)) for g, s, n in jobs]
+        futures = [
+            (g, pool.submit(run_one, s, n, args.cache, args.out, gen, args.capture)) for g, s, n in jobs
+        ]
         for g, fut in futures:
             r = fut.result()
             results[g].append(r)

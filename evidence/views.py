@@ -150,9 +150,7 @@ def read_story(
     feats.sort(key=lambda x: x[0].t)
     times = [s.t for s, _ in feats]
     weights = _weights(times, duration)
-    holds = (
-        [Span(a, b) for a, b in quiet] if quiet else holds_of([s for s, _ in feats], weights, cfg)
-    )
+    holds = [Span(a, b) for a, b in quiet] if quiet else holds_of([s for s, _ in feats], weights, cfg)
 
     parcel = ""
     if waybill_times:
@@ -220,7 +218,9 @@ def read_story(
     # top face, shown again as a face later, so it is not counted twice. Counts when the object
     # cannot be told from the surface (kraft on wood).
     before = [h for h in holds if h.end < until - 0.2]
-    waybill_first = bool(before) and any(before[0].start - 0.5 <= t <= before[0].end + 0.5 for t in waybill_times)
+    waybill_first = bool(before) and any(
+        before[0].start - 0.5 <= t <= before[0].end + 0.5 for t in waybill_times
+    )
     steady_faces = len(before) - (1 if waybill_first else 0)
     if parcel and steady_faces > faces.held_views:
         faces = replace(faces, held_views=steady_faces)
