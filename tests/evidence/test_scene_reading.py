@@ -256,3 +256,5 @@ def test_the_stretch_in_which_the_parcel_is_opened_is_not_a_face() -> None:
     assert _faces_until(10.5, holds, dense, cfg) == 10.5  # well after it: the opening's own time
     # a "hold" read from keyframes a second apart may hide turns: not trusted to cut the count
     assert _faces_until(8.0, holds, [float(i) for i in range(12)], cfg) == 8.0
+    # holds timed from the packets (at the frame rate) are trusted whatever the samples' spacing
+    assert _faces_until(8.0, holds, [float(i) for i in range(12)], cfg, frame_rate=True) == 6.0
