@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 from .config import AnalysisConfig
-from .signals import PairSignals, Sample
+from .signals import PairSignals, Sample, is_dark
 
 __all__ = [
     "Break",
@@ -781,7 +781,9 @@ def find_freezes(
         for s in seq:
             p = s.pair
             still = False
-            if p is not None and p.dt <= 2.5:
+            if p is not None and p.dt <= 2.5 and not is_dark(s, cfg):
+                # (a picture too dark to see shows no change whether or not the scene moved: the
+                # video is judged too dark instead, not frozen)
                 # identical pictures are still whatever the packets say: when most of a video is
                 # frozen (a slideshow of stills) its packets are all small and none stands out as tiny
                 still = p.freeze <= cfg.freeze_max_diff

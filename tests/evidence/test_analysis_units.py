@@ -255,3 +255,14 @@ def test_a_two_tone_table_is_all_table() -> None:
     # a parcel filling the frame in a close-up still runs off it
     close = np.full((54, 96, 3), (96, 141, 182), np.uint8)
     assert describe(close, table).touches_border
+
+
+def test_a_picture_too_dark_to_see_is_not_judged_frozen() -> None:
+    from dataclasses import replace
+
+    seq = [sample(0.1 * i, 0.0, freeze=0.0) for i in range(1, 40)]  # identical pictures for 3.9 s
+    assert len(find_freezes(seq, CFG)) == 1
+    # the same identical pictures, measured too dark to see (mean 20, brightest 5 % at 30): no
+    # change could show, so nothing says the picture froze; the video is judged too dark instead
+    dark = [replace(s, luma=20.0, highlight=30.0) for s in seq]
+    assert find_freezes(dark, CFG) == []
