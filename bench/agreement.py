@@ -429,7 +429,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}", file=sys.stderr)
         return 2
     groups = {"tuning": TUNING_SEEDS, "held_out": HELD_OUT_SEEDS}
-    chosen = [g.strip() for g in args.groups.split(",")]
+    chosen = [g.strip() for g in args.groups.split(",") if g.strip()]
+    if chosen == ["both"]:
+        chosen = list(groups)
+    if not chosen or any(g not in groups for g in chosen):
+        print(f"unknown group(s) {args.groups!r}; choose tuning, held_out or both", file=sys.stderr)
+        return 2
     if args.replay is not None:
         return replay(args.replay, {g: list(groups[g]) for g in chosen}, args.seeds, names)
     args.out.mkdir(parents=True, exist_ok=True)
