@@ -316,7 +316,7 @@ def replay_one(path: Path) -> dict[str, Any]:
     args, kwargs = saved["story_args"]
     args = (args[0], args[1], cfg, *args[3:])
     moved = kwargs.get("moved")
-    if moved is not None and "quiet" not in kwargs:  # captured before the story took packet holds
+    if moved is not None and kwargs.get("quiet", True):  # holds from the packets, with today's code
         kwargs = {**kwargs, "quiet": moved.__self__.quiet_spans(cfg.face_min_view_s)}
     story = read_story(*args, **kwargs)
     ev = replace(saved["evidence"], cfg=cfg, story=story)
@@ -407,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(prog="python -m bench.agreement", description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=6, help="seeds per group (tuning, held-out)")
+    ap.add_argument("--skip", type=int, default=0, help="leave out the first N seeds of each group")
     ap.add_argument("--variants", default="all", help=f"comma-separated, or 'all': {','.join(VARIANTS)}")
     ap.add_argument(
         "--out", type=Path, default=Path("bench/out/agreement"), help="contact sheets and results"
@@ -442,9 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.capture is not None:
         args.capture.mkdir(parents=True, exist_ok=True)
     gen = generator_hash()
-    jobs = [(g, s, n) for g in chosen for s in list(groups[g])[: args.seeds] for n in names]
+    jobs = [(g, s, n) for g in chosen for s in list(groups[g])[args.skip : args.seeds] for n in names]
     print(
-        f"generator {gen}: {len(jobs)} videos ({args.seeds} seeds x {len(names)} variants x {len(chosen)} groups)"
+        f"generator {gen}: {len(jobs)} videos (seeds {args.skip}-{args.seeds - 1} of each group x {len(names)} variants x {len(chosen)} groups)"
     )
     results: dict[str, list[dict[str, Any]]] = {g: [] for g in chosen}
     started = time.perf_counter()

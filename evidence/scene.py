@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .config import AnalysisConfig
+
 __all__ = ["SceneFeatures", "TableModel", "border_ring", "describe", "distance_matrix", "learn_table"]
 
 
@@ -114,7 +116,10 @@ def learn_table(tinies: Sequence[np.ndarray]) -> TableModel | None:
 _KERNEL = np.ones((3, 3), np.uint8)
 
 
-def describe(tiny: np.ndarray, table: TableModel) -> SceneFeatures:
+_DEFAULTS = AnalysisConfig()
+
+
+def describe(tiny: np.ndarray, table: TableModel, cfg: AnalysisConfig = _DEFAULTS) -> SceneFeatures:
     """Segment the object standing out from ``table`` in ``tiny`` and describe it."""
     h, w = tiny.shape[:2]
     lab = cv2.cvtColor(tiny, cv2.COLOR_BGR2LAB).astype(np.float32)
@@ -145,13 +150,35 @@ def describe(tiny: np.ndarray, table: TableModel) -> SceneFeatures:
     label = neutral & ~dark  # white labels, grey print and tape: part of a sealed parcel's surface
     other = ~(cardboard | label | dark)  # saturated colours that are not cardboard: print or goods
     denom = float(max(1, area))
-    c_share, l_share, d_share, o_share = (
-        float((c & obj).sum()) / denom for c in (cardboard, label, dark, other)
-    )
+    c_share, l_share, o_share = (float((c & obj).sum()) / denom for c in (cardboard, label, other))
+    d_share = float(_not_arms(tiny, dark & obj, cfg).sum()) / denom
     desc = _descriptor(tiny, obj, (x, y, bw, bh))
     return SceneFeatures(
         area / float(h * w), touches, (x, y, bw, bh), c_share, l_share, d_share, o_share, desc
     )
+
+
+def _not_arms(tiny: np.ndarray, mask: np.ndarray, cfg: AnalysisConfig) -> np.ndarray:
+    """``mask`` without its skin-coloured parts that reach the frame's edge: dark hands and arms
+    reaching in (shaded skin is very dark) are not an opened parcel's interior."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return mask
+    h, w = mask.shape
+    x, y, bw, bh = (stats[:, i] for i in range(4))
+    edge = (x <= 0) | (y <= 0) | (x + bw >= w) | (y + bh >= h)
+    edge[0] = True  # background
+    if not edge[1:].any():
+        return mask
+    ycc = cv2.cvtColor(tiny, cv2.COLOR_BGR2YCrCb)
+    cr, cb = ycc[..., 1].astype(np.int16), ycc[..., 2].astype(np.int16)
+    (cr_lo, cr_hi), (cb_lo, cb_hi) = cfg.skin_cr, cfg.skin_cb
+    skin = (cr >= cr_lo) & (cr <= cr_hi) & (cb >= cb_lo) & (cb <= cb_hi)
+    skin_share = np.bincount(labels.ravel(), weights=skin.ravel(), minlength=n) / np.maximum(1, stats[:, 4])
+    arms = edge & (skin_share >= cfg.arm_skin_share)
+    arms[0] = True
+    kept: np.ndarray = ~arms[labels]
+    return kept
 
 
 _GRID = (8, 6)

@@ -102,8 +102,9 @@ def holds_of(samples: Sequence[Sample], weights: Sequence[float], cfg: AnalysisC
     spans: list[Span] = []
     run: list[float] = []
     held = 0.0
-    for s, w in zip(samples, weights, strict=False):
-        if _steady(s, cfg):
+    turns = _content_bumps(samples, cfg)
+    for s, w, turn in zip(samples, weights, turns, strict=False):
+        if _steady(s, cfg) and not turn:
             run.append(s.t)
             held += w
             continue
@@ -113,6 +114,26 @@ def holds_of(samples: Sequence[Sample], weights: Sequence[float], cfg: AnalysisC
     if run and held >= cfg.face_min_view_s:
         spans.append(Span(run[0], run[-1]))
     return spans
+
+
+def _content_bumps(samples: Sequence[Sample], cfg: AnalysisConfig) -> list[bool]:
+    """Samples on a clear rise of the content change between calmer ones: the turn of a thin
+    parcel (a bag or envelope turned edge-on) changes little of the picture and stays under the
+    steady limit, yet stands well above the held views either side of it. A sample is on a bump
+    when its change is at least ``hold_bump_min`` and ``quiet_bump_ratio`` times the calmest
+    change within ``quiet_bump_side_s`` on *each* side."""
+    content = np.array(
+        [s.pair.content if s.pair is not None and not math.isnan(s.pair.content) else np.nan for s in samples]
+    )
+    t = np.array([s.t for s in samples])
+    out = [False] * len(samples)
+    for i in np.nonzero(content >= cfg.hold_bump_min)[0]:
+        left = content[(t >= t[i] - cfg.quiet_bump_side_s) & (t < t[i])]
+        right = content[(t > t[i]) & (t <= t[i] + cfg.quiet_bump_side_s)]
+        if len(left) == 0 or len(right) == 0 or np.isnan(left).all() or np.isnan(right).all():
+            continue
+        out[i] = bool(content[i] >= cfg.quiet_bump_ratio * max(np.nanmin(left), np.nanmin(right)))
+    return out
 
 
 def read_story(
@@ -146,7 +167,7 @@ def read_story(
         if table is None:
             continue
         supports.append(table.support)
-        feats += [(s, describe(s.tiny, table)) for s in part if s.tiny is not None]
+        feats += [(s, describe(s.tiny, table, cfg)) for s in part if s.tiny is not None]
     feats.sort(key=lambda x: x[0].t)
     times = [s.t for s, _ in feats]
     weights = _weights(times, duration)
@@ -217,7 +238,7 @@ def read_story(
     # each stretch a face turned to the camera; a first stretch that shows the waybill close is the
     # top face, shown again as a face later, so it is not counted twice. Counts when the object
     # cannot be told from the surface (kraft on wood).
-    before = [h for h in holds if h.end < until - 0.2]
+    before = [h for h in holds if h.end < until - 0.2 and h.length >= cfg.face_hold_min_s]
     waybill_first = bool(before) and any(
         before[0].start - 0.5 <= t <= before[0].end + 0.5 for t in waybill_times
     )
@@ -295,12 +316,21 @@ def _opening_by_layout(
     w = np.array([weights[i] for i in idx])
     dist = distance_matrix(np.stack([feats[i][1].descriptor for i in idx]))
     match, away = dist < cfg.opening_layout_match, dist >= cfg.opening_layout_away
+    # a return is to the same look at about the same size: the descriptor does not see scale, and a
+    # zoom on the contents can resemble a wide view of the opened parcel
+    fills = np.array([feats[i][1].fill for i in idx])
+    ratio = np.maximum(fills[:, None], fills[None, :]) / np.maximum(
+        1e-3, np.minimum(fills[:, None], fills[None, :])
+    )
+    same_size = ratio <= cfg.opening_layout_return_scale
     n = len(idx)
     later = np.arange(n)
     last_return = -1.0
     for e in range(n):
-        went_away = np.cumsum(away[e])
-        back = np.nonzero(match[e] & (went_away > went_away[e]) & (later > e))[0]
+        # away for a while (another face held, not one sample flickering within a steady close-up)
+        went_away = np.cumsum(away[e] * w)
+        far = went_away - went_away[e] >= cfg.opening_layout_away_s
+        back = np.nonzero(match[e] & same_size[e] & far & (later > e))[0]
         if len(back):
             last_return = max(last_return, float(t[back[-1]]))
     if last_return < 0:
@@ -314,7 +344,7 @@ def _opening_by_layout(
             return None
         if not before.any():
             continue
-        familiar = match[np.ix_(after, before)].any(axis=1)
+        familiar = (match & same_size)[np.ix_(after, before)].any(axis=1)
         if (w[after] * familiar).sum() <= cfg.opening_layout_return_share * w[after].sum():
             return at
     return None

@@ -266,3 +266,48 @@ def test_a_picture_too_dark_to_see_is_not_judged_frozen() -> None:
     # change could show, so nothing says the picture froze; the video is judged too dark instead
     dark = [replace(s, luma=20.0, highlight=30.0) for s in seq]
     assert find_freezes(dark, CFG) == []
+
+
+def test_the_turn_of_a_thin_parcel_splits_the_packet_holds() -> None:
+    # 30 fps, a keyframe every second: a busy waybill close-up, then three held faces joined by
+    # two gentle turns that stay under the absolute steady level but stand well above the holds
+    # either side of them (an envelope turned edge-on moves little of the picture)
+    fps, sizes, key = 30, [], []
+    rng = np.random.default_rng(5)
+    script = [(8.0, 1000.0), (1.0, 200.0), (0.5, 1600.0), (1.0, 200.0), (0.5, 1500.0), (1.0, 200.0)]
+    for length, level in script:
+        for _ in range(int(length * fps)):
+            key.append(len(sizes) % fps == 0)
+            sizes.append(30000 if key[-1] else level * rng.uniform(0.8, 1.2))
+    pe = PacketEvidence(np.arange(len(sizes)) / fps, np.array(sizes, np.int64), np.array(key), CFG)
+    assert CFG.motion_proxy_steady * pe.quiet > 1600  # the turns alone would not break a hold
+    spans = pe.quiet_spans(CFG.face_min_view_s)
+    # each face in a hold of its own: no hold runs across a turn (9.25 s, 10.75 s)
+    for mid in (8.5, 10.0, 11.5):
+        assert any(a < mid < b for a, b in spans), (mid, spans)
+    assert not any(a < turn < b for a, b in spans for turn in (9.25, 10.75)), spans
+
+
+def test_the_turn_of_a_thin_parcel_splits_the_sampled_holds() -> None:
+    from evidence.views import _weights, holds_of
+
+    # 8 samples a second, the camera still throughout (motion ~5 px/s): three held faces joined
+    # by two turns of a thin bag whose content change (3-4) stays under the steady limit (12) but
+    # stands well above the held views around it (~0.8)
+    samples = []
+    for i in range(int(6.0 * 8)):
+        t = i / 8
+        content = 3.6 if 1.9 <= t <= 2.1 or 3.9 <= t <= 4.1 else 0.8
+        pair = PairSignals(0.125, content, 1.0, 5.0, 0.5, 0.9)
+        samples.append(Sample(t, False, True, 1, 0.3, 120.0, 0.0, None, pair))
+    assert content < CFG.hold_max_content
+    holds = holds_of(samples, _weights([s.t for s in samples], 6.0), CFG)
+    assert len(holds) == 3, holds
+    assert not any(h.start < turn < h.end for h in holds for turn in (2.0, 4.0))
+
+
+def test_packet_holds_around_a_pause_are_read_without_error() -> None:
+    # a recording paused for 2 s in the middle of a rise: nothing on one side of it
+    sizes, keys = [200] * 60 + [1500] * 5 + [200] * 60, [0, 30, 60, 65, 95]
+    pe = packets(sizes, keys, gap_at=63, gap=2.0)
+    assert all(b > a for a, b in pe.quiet_spans(CFG.face_min_view_s))

@@ -258,3 +258,64 @@ def test_the_stretch_in_which_the_parcel_is_opened_is_not_a_face() -> None:
     assert _faces_until(8.0, holds, [float(i) for i in range(12)], cfg) == 8.0
     # holds timed from the packets (at the frame rate) are trusted whatever the samples' spacing
     assert _faces_until(8.0, holds, [float(i) for i in range(12)], cfg, frame_rate=True) == 6.0
+
+
+def test_a_zoom_on_the_contents_is_not_a_return_to_an_earlier_view() -> None:
+    from evidence.scene import SceneFeatures
+    from evidence.views import _opening_by_layout
+
+    cfg = AnalysisConfig()
+    rng = np.random.default_rng(11)
+    layouts = [rng.normal(0.0, 0.6, 145).astype(np.float32) for _ in range(6)]
+    # (from, look, fill): top, front, right, top again (the tour came back), the opened parcel,
+    # then the camera moves in on the item: at 0.9 of the frame its layout resembles the sealed
+    # top seen whole at 0.3 (the descriptor does not see scale)
+    script = [(0.0, 0, 0.3), (2.0, 1, 0.3), (4.0, 2, 0.3), (6.0, 0, 0.3), (8.0, 5, 0.3), (11.0, 0, 0.9)]
+    feats, t = [], 0.0
+    while t < 14.0:
+        _, k, fill = [s for s in script if s[0] <= t][-1]
+        sample = type("S", (), {"t": round(t, 2)})()
+        feats.append((sample, SceneFeatures(fill, False, (10, 10, 40, 30), 0.5, 0.2, 0.0, 0.0, layouts[k])))
+        t += 0.25
+    assert _opening_by_layout(feats, [0.25] * len(feats), cfg, sealed_until=1.0) == 8.0
+
+
+def _scene(*shapes: tuple[str, tuple[int, int, int, int], tuple[int, int, int]]) -> np.ndarray:
+    """A 96x54 frame: a blue-grey table, then each (kind, (x, y, w, h), BGR) drawn in order."""
+    img = np.full((54, 96, 3), (120, 110, 95), np.uint8)
+    for _, (x, y, w, h), colour in shapes:
+        img[y : y + h, x : x + w] = colour
+    return img
+
+
+def test_dark_arms_reaching_in_are_not_an_open_interior() -> None:
+    from evidence.scene import describe, learn_table
+
+    parcel = ("parcel", (30, 12, 36, 26), (235, 235, 235))
+    arms = [
+        ("arm", (22, 30, 9, 24), (20, 32, 52)),
+        ("arm", (65, 30, 9, 24), (20, 32, 52)),
+    ]  # shaded brown skin
+    table = learn_table([_scene(parcel)])
+    assert table is not None
+    held = describe(_scene(parcel, *arms), table)
+    assert held.fill > 0.2 and held.touches_border  # the hands join the object ...
+    assert held.dark < 0.05  # ... but are not an interior
+    # an opened parcel's dark interior inside its walls counts, and so does a black flap that
+    # runs off the frame (neutral, not skin)
+    opened = describe(_scene(parcel, *arms, ("interior", (38, 16, 20, 14), (20, 20, 20))), table)
+    assert opened.dark > 0.2
+    flap = describe(_scene(parcel, ("flap", (30, 0, 36, 14), (25, 25, 25))), table)
+    assert flap.dark > 0.2
+
+
+def test_a_look_flickering_for_one_sample_in_a_close_up_is_not_a_return() -> None:
+    from evidence.views import _opening_by_layout
+
+    cfg = AnalysisConfig()
+    # the tour (top, front, right, top again), the opened parcel at 8 s, a close-up from 10 s
+    # whose segmentation flickers to another layout for one sample at 10.5 s
+    feats, weights = _views(
+        [(0.0, 0), (2.0, 1), (4.0, 2), (6.0, 0), (8.0, 5), (10.0, 4), (10.5, 3), (10.75, 4)]
+    )
+    assert _opening_by_layout(feats, weights, cfg, sealed_until=1.0) == 8.0
