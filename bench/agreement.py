@@ -319,7 +319,9 @@ def replay_one(path: Path) -> dict[str, Any]:
     if moved is not None and kwargs.get("quiet", True):  # holds from the packets, with today's code
         kwargs = {**kwargs, "quiet": moved.__self__.quiet_spans(cfg.face_min_view_s)}
     story = read_story(*args, **kwargs)
-    ev = replace(saved["evidence"], cfg=cfg, story=story)
+    ev = saved["evidence"]
+    # frozen runs are filtered by length last: today's limit applies to the captured runs
+    ev = replace(ev, cfg=cfg, story=story, freezes=[f for f in ev.freezes if f.length >= cfg.freeze_min_s])
     elements = judge_all(ev)
     variant = saved["variant"]
     verdicts = {r.element.value: r.verdict.value for r in elements}
