@@ -273,12 +273,35 @@ class AnalysisConfig:
     a pose repeated; generated cuts 0.30-0.49, tuning seeds 0-39), where an occluder or a flash also
     switches back in one frame (clean generated candidates that came back: 0.85-2.5; real takes:
     no candidate that abrupt). A packet mark is not required: an encoder's scene-cut keyframe is
-    placed on the same pixel jump, so it adds little."""
+    placed on the same pixel jump, so it adds little. Only single-frame steps count (see
+    ``cut_return_step_ratio``): a burst of motion over several frames is no switch back."""
+    cut_return_step_ratio: float = 2.2
+    """A frame step near a jump counts as switching the picture (for ``cut_return_step_max``) when it
+    is itself this many times the mean of its own neighbouring steps (two either side, the jump left
+    out), as a candidate jump must be (``cut_native_ratio_min``): an occluder leaving or a flash
+    ending is one such step, hands moving fast for half a second are several ordinary ones
+    (tuning 28: a motion burst 0.8 s before the cut made 0.77 of the jump over several frames,
+    single-frame steps 0.31)."""
     cut_alone_step_max: float = 1.0
     """A cut the packets do not mark must be the largest single frame step within
     ``cut_persist_window_s`` either side (other steps at most this share of it): hands popping into
     the frame in one step and moving on make steps as large (a generated take: 1.12, tuning 11
     splice variant); cuts found on the tuning seeds measured 0.03-0.83."""
+    cut_luma_step_min: float = 10.0
+    """A candidate not abrupt enough on its own (under ``cut_native_ratio``) still stands on the
+    pixels when the picture's mean brightness (grey, 0-255, at the native track's size) steps by at
+    least this in that one frame while it holds steady around it (``cut_luma_step_ratio``), and the
+    jump persists and is the largest step around (``cut_alone_step_max``): a camera's exposure and
+    the light change over several frames; shake and texture move the picture, not its mean.
+    Tuning 38: a cut from a dark envelope to a white label under strong shake (3.6x with motion
+    followed) steps 20.5 between frames steady within 0.2. Real takes and their re-encodes: no
+    candidate off an edit steps more than 3; generated clean renders: a label close-up darkening in
+    one frame when the face view starts (-12 and -24, tuning 4 and 6; kept out by the zoom steps
+    just before it, ``cut_alone_step_max``) and an envelope brightening when the opening starts
+    (7.8, tuning 0)."""
+    cut_luma_step_ratio: float = 10.0
+    """...at least this many times the largest change of the mean brightness over the neighbouring
+    frame pairs (two either side; tuning 38: 100x; tuning 0's envelope: 6.6x)."""
     cut_persist_gap_s: float = 0.15
     """Frames this close to a jump are left out of the persistence test (motion blur, a transition)."""
     cut_side_s: float = 0.3

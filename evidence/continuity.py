@@ -88,8 +88,16 @@ class Jump:
     # jump's: well under 1 when the picture around the jump only moves (a turning parcel, a pose
     # that repeats), about 1 when it also switches back in one frame (an occluder, a flash)
     step_around: float = math.nan
+    # the same, counting only steps that switch the picture in one frame (each ``cut_return_step_ratio``
+    # times its own neighbouring steps): what an occluder leaving or a flash ending does, where a
+    # burst of motion changes the picture over several frames
+    switch_around: float = math.nan
     # share of the border ring unchanged across the jump (:func:`_border_kept`): the same take
     border_kept: float = math.nan
+    # the change of the picture's mean brightness (grey) at the jump, and the largest change of it
+    # over the neighbouring pairs: a mean does not follow shake or texture, an edit moves it at once
+    luma_step: float = math.nan
+    luma_around: float = math.nan
     # HSV of the frames either side, kept only when the jump may be a cut (its key frames)
     frames: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
@@ -206,6 +214,8 @@ class _Pending:
     value: float = math.nan
     value_around: float = math.nan
     border_kept: float = math.nan
+    luma_step: float = math.nan
+    luma_around: float = math.nan
     borders_after: list[np.ndarray] = field(default_factory=list)
     palettes_after: list[np.ndarray] = field(default_factory=list)
 
@@ -353,6 +363,8 @@ class NativeTrack:
                 value,
                 value_around,
                 _border_kept(before[2], after[2], cfg.splice_kept_tolerance),
+                self.luma[k] - self.luma[k - 1],
+                max((abs(self.luma[j] - self.luma[j - 1]) for j in neigh_at), default=0.0),
                 borders_after,
                 palettes_after,
             )
@@ -376,6 +388,29 @@ class NativeTrack:
         if a is None or b is None:
             return None
         return _flow_residual(a[2], b[2])
+
+    def _switch(self, i: int, jump: int) -> bool:
+        """Whether the step into frame ``i`` switches the picture in one frame: its change is
+        ``cut_return_step_ratio`` times the mean of up to two non-repeated steps either side (the
+        jump at ``jump`` left out, so the step right after a one-frame occluder still counts)."""
+        c = self.content[i]
+        if math.isnan(c) or c < REPEAT_MAX:
+            return False
+        neigh: list[float] = []
+        for steps in (range(i - 1, i - 1 - LOOK, -1), range(i + 1, i + 1 + LOOK)):
+            got = 0
+            for j in steps:
+                if j == jump:
+                    continue
+                if not 0 <= j < len(self.content) or math.isnan(self.content[j]):
+                    break
+                if self.content[j] >= REPEAT_MAX:
+                    neigh.append(self.content[j])
+                    got += 1
+                    if got == 2:
+                        break
+        around = float(np.mean(neigh)) if neigh else 0.0
+        return c >= self.cfg.cut_return_step_ratio * max(around, 1.0)
 
     def _update_pending(self, t: float, hsv: np.ndarray, border: np.ndarray) -> None:
         cfg = self.cfg
@@ -405,7 +440,11 @@ class NativeTrack:
         a, b = bisect.bisect_left(self.times, lo), bisect.bisect_right(self.times, hi)
         steps = [c for i in range(a, b) if i != p.index and not math.isnan(c := self.content[i])]
         step = max(steps) / p.content if steps else math.nan
-        keep = not math.isnan(persist) and (persist >= cfg.cut_persist_min or step <= cfg.cut_return_step_max)
+        switches = [self.content[i] for i in range(a, b) if i != p.index and self._switch(i, p.index)]
+        switch = max(switches, default=0.0) / p.content if steps else math.nan
+        keep = not math.isnan(persist) and (
+            persist >= cfg.cut_persist_min or switch <= cfg.cut_return_step_max
+        )
         self.jumps.append(
             Jump(
                 p.t,
@@ -419,7 +458,10 @@ class NativeTrack:
                 p.value,
                 p.value_around,
                 step,
+                switch,
                 p.border_kept,
+                p.luma_step,
+                p.luma_around,
                 (p.before, p.after) if keep else None,
             )
         )
@@ -471,10 +513,11 @@ def native_breaks(
 
     A candidate jump (``cut_native_ratio_min`` times the frame pairs around it) is a cut when its
     change persists (``cut_persist_min``) and either it is abrupt enough to stand on its own
-    (``cut_native_ratio``) or the packets show an edit at that frame (``edit_mark``: an inserted
+    (``cut_native_ratio``, or the picture's mean brightness steps in that frame alone:
+    ``cut_luma_step_min``) or the packets show an edit at that frame (``edit_mark``: an inserted
     keyframe, an isolated near-intra P-frame). A jump that does not persist is still a cut when it
-    is abrupt on its own and no other frame step within the persistence window comes near it
-    (``cut_return_step_max``): the picture only moved back. Every cut must change brightness
+    is abrupt on its own and no other single-frame switch within the persistence window comes near
+    it (``cut_return_step_max``): the picture only moved back. Every cut must change brightness
     (``cut_native_value_min``), not only hue. A jump standing on its abruptness alone must be the
     largest frame step around it (``cut_alone_step_max``) and, at a grid keyframe, well above what
     the nearest other grid keyframes do (``cut_keyframe_pulse_ratio``). A cut is a splice when the
@@ -499,22 +542,37 @@ def native_breaks(
                 mark = edit_mark(j.t, 0.5 * frame_dt)
             if j.persist >= cfg.cut_persist_min:
                 evidence.append(f"the picture does not come back within {cfg.cut_persist_window_s:g} s")
-            elif j.abrupt >= cfg.cut_native_ratio and j.step_around <= cfg.cut_return_step_max:
+            elif j.abrupt >= cfg.cut_native_ratio and j.switch_around <= cfg.cut_return_step_max:
                 # a similar picture comes back, but only by moving (a parcel turning to a face
                 # like the one before): an occluder or a flash switches back in one frame as well
+                # (only such single-frame switches count: a burst of motion is no switch back)
                 evidence.append(
                     "the picture only moves back towards the one before, never switching back in one frame"
                 )
             else:
                 continue
+            # the mean brightness steps in this one frame, steady around it (not under a ratio of
+            # the frame changes: shake moves the picture, not its mean), and the step stays
+            brightness = (
+                j.persist >= cfg.cut_persist_min
+                and abs(j.luma_step) >= cfg.cut_luma_step_min
+                and abs(j.luma_step) >= cfg.cut_luma_step_ratio * j.luma_around
+            )
             if mark is not None:
                 evidence.append(mark)
-            elif j.abrupt < cfg.cut_native_ratio or j.step_around > cfg.cut_alone_step_max:
+            elif (
+                j.abrupt < cfg.cut_native_ratio and not brightness
+            ) or j.step_around > cfg.cut_alone_step_max:
                 continue  # standing on the pixels alone, it must be the largest step around it
             else:  # abrupt on its own; on a regular keyframe it must also beat the keyframe redraw
                 pulse = _keyframe_pulse(track, j.t, keyframes, 0.5 * frame_dt)
                 if pulse is not None and j.content < cfg.cut_keyframe_pulse_ratio * pulse:
                     continue
+                if j.abrupt < cfg.cut_native_ratio:
+                    evidence.append(
+                        f"the mean brightness steps by {abs(j.luma_step):.0f} in one frame, "
+                        f"steady within {j.luma_around:.1f} around it"
+                    )
             # two different takes: the palette changes at once (the border colour alone could not
             # tell), and nothing of the table or room around stays as it was
             other_take = j.palette >= cfg.splice_palette_distance and not (

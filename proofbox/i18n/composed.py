@@ -167,6 +167,7 @@ CLAUSES = tuple(
         F_("clause", "a single-frame jump {ratio}x the frame changes around it (motion followed)"),
         F_("clause", "the picture does not come back within {seconds} s"),
         F_("clause", "the picture only moves back towards the one before, never switching back in one frame"),
+        F_("clause", "the mean brightness steps by {levels} in one frame, steady within {within} around it"),
         F_("clause", "an encoder inserted a keyframe at that frame"),
         F_("clause", "the frame is coded almost afresh ({ratio}x the packets around it)"),
         F_("clause", "a near-intra P-frame (the encoder redrew the picture)"),

@@ -109,6 +109,43 @@ def test_a_picture_that_switches_back_in_one_frame_is_no_cut_even_when_marked() 
     assert native_breaks([track], CFG, edit_mark=_marked) == []
     assert native_breaks([_turn_back(switch_back=True)], CFG) == []
     assert any(j.step_around > CFG.cut_return_step_max for j in track.jumps)
+    assert any(j.switch_around > CFG.cut_return_step_max for j in track.jumps)
+
+
+def _burst_then_turn_back(n: int = 75, cut_at: int = 40) -> NativeTrack:
+    """A still view with sensor noise that pans fast for six frames 0.8 s before a cut (each frame
+    step more than half the cut's own jump), then, at ``cut_at``, jumps to another picture that moves
+    back towards the first one over 20 frames (as :func:`_turn_back`)."""
+    world, other = _world(5), _world(12)
+    b = cv2.resize(other[200:470, 300:780], (160, 90), interpolation=cv2.INTER_AREA)
+    rng = np.random.default_rng(1)
+    track = NativeTrack(CFG)
+    x = 300
+    for i in range(n):
+        if cut_at - 20 <= i < cut_at - 14:
+            x += 16  # 2 px a frame at the native size
+        a = cv2.resize(world[200:470, x : x + 480], (160, 90), interpolation=cv2.INTER_AREA)
+        img = (
+            a
+            if i < cut_at
+            else cv2.addWeighted(b, 1 - min(1.0, (i - cut_at) / 20), a, min(1.0, (i - cut_at) / 20), 0)
+        )
+        noise = rng.normal(0, 2, img.shape)
+        track.feed(i / FPS, np.clip(img + noise, 0, 255).astype(np.uint8))
+    return track
+
+
+def test_a_burst_of_motion_before_a_cut_is_no_switch_back() -> None:
+    """Tuning seed 28: hands moving fast 0.8 s before a cut whose picture then moves back. Their
+    frame steps are large but none switches the picture in one frame, so the cut stands."""
+    for mark in (_marked, None):
+        track = _burst_then_turn_back()
+        (b,) = native_breaks([track], CFG, edit_mark=mark)
+        assert abs(b.t - 40 / FPS) < 1e-6 and any("only moves back" in e for e in b.evidence)
+        (jump,) = [j for j in track.jumps if abs(j.t - b.t) < 1e-6]
+        assert jump.persist < CFG.cut_persist_min
+        # the burst's steps would have ruled it out when every step counted
+        assert jump.step_around > CFG.cut_return_step_max >= jump.switch_around
 
 
 def test_a_jump_in_hue_alone_in_the_dark_is_no_cut() -> None:
@@ -188,3 +225,41 @@ def test_a_cut_that_keeps_the_table_in_view_is_no_splice() -> None:
     other = _label_to_goods(whole_frame=True)
     (splice,) = native_breaks([other], CFG)
     assert splice.kind == "splice" and other.jumps[0].border_kept <= CFG.splice_border_kept_max
+
+
+def _fine_shaky_take(cut_at: int | None, brighter: float, n: int = 75, seed: int = 3) -> NativeTrack:
+    """A fine-grained texture (a barcode, a printed label) under a camera shaking by about a pixel a
+    frame: every frame pair changes a lot, even with motion followed. From ``cut_at`` on the camera
+    looks at another such texture, ``brighter`` levels brighter on average."""
+
+    def texture(s: int, gain: float) -> np.ndarray:
+        base = np.random.default_rng(s).integers(0, 256, (360, 640, 3), np.uint8)
+        img = cv2.GaussianBlur(base, (0, 0), 2).astype(np.float32)
+        return np.clip((img - img.mean()) * 3 + 110 + gain, 0, 255).astype(np.uint8)
+
+    a, b = texture(seed, 0.0), texture(seed + 7, brighter)
+    rng = np.random.default_rng(seed + 1)
+    track = NativeTrack(CFG)
+    x, y = 100.0, 60.0
+    for i in range(n):
+        x += float(rng.normal(0, 0.7))
+        y += float(rng.normal(0, 0.5))
+        seen = b if cut_at is not None and i >= cut_at else a
+        view = seen[int(y) : int(y) + 180, int(x) : int(x) + 320]
+        track.feed(i / FPS, cv2.resize(view, (160, 90), interpolation=cv2.INTER_AREA))
+    return track
+
+
+def test_a_cut_that_steps_the_mean_brightness_stands_without_abruptness() -> None:
+    """Tuning 38: a cut from a dark envelope to a white label under shake is under 5x the frame
+    changes around it even with motion followed, but the picture's mean brightness steps at once
+    while it holds steady around it. The same cut to a texture as bright as before is no cut."""
+    track = _fine_shaky_take(40, brighter=30.0)
+    (b,) = native_breaks([track], CFG)
+    assert abs(b.t - 40 / FPS) < 1e-6 and any("mean brightness steps" in e for e in b.evidence)
+    (jump,) = [j for j in track.jumps if abs(j.t - b.t) < 1e-6]
+    assert jump.abrupt < CFG.cut_native_ratio and abs(jump.luma_step) >= CFG.cut_luma_step_min
+    same = _fine_shaky_take(40, brighter=0.0)
+    assert native_breaks([same], CFG) == []
+    assert any(abs(j.t - 40 / FPS) < 1e-6 for j in same.jumps)  # the jump is a candidate all the same
+    assert native_breaks([_fine_shaky_take(None, brighter=30.0)], CFG) == []
