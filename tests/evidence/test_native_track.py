@@ -23,15 +23,29 @@ def _world(seed: int) -> np.ndarray:
 def _shaky_take(cut_at: int | None, n: int = 75, seed: int = 3) -> NativeTrack:
     """``n`` frames of a camera shaking by several pixels a frame over one picture; from frame
     ``cut_at`` on it looks at another picture of the same kind (the frames between were cut out)."""
-    world, other = _world(seed), _world(seed + 7)
+    return _walk(_world(seed), _world(seed + 7), cut_at, n, seed, (300.0, 200.0), (4.0, 3.0), (480, 270))
+
+
+def _walk(
+    world: np.ndarray,
+    other: np.ndarray,
+    cut_at: int | None,
+    n: int,
+    seed: int,
+    start: tuple[float, float],
+    shake: tuple[float, float],
+    size: tuple[int, int],
+) -> NativeTrack:
+    """A camera of view ``size`` (w, h) shaking randomly by ``shake`` px a frame from ``start`` over
+    ``world``, looking at ``other`` from frame ``cut_at`` on; each frame fed to a NativeTrack."""
     rng = np.random.default_rng(seed + 1)
     track = NativeTrack(CFG)
-    x, y = 300.0, 200.0
+    x, y = start
     for i in range(n):
-        x += float(rng.normal(0, 4))
-        y += float(rng.normal(0, 3))
+        x += float(rng.normal(0, shake[0]))
+        y += float(rng.normal(0, shake[1]))
         seen = other if cut_at is not None and i >= cut_at else world
-        view = seen[int(y) : int(y) + 270, int(x) : int(x) + 480]
+        view = seen[int(y) : int(y) + size[1], int(x) : int(x) + size[0]]
         track.feed(i / FPS, cv2.resize(view, (160, 90), interpolation=cv2.INTER_AREA))
     return track
 
@@ -237,17 +251,16 @@ def _fine_shaky_take(cut_at: int | None, brighter: float, n: int = 75, seed: int
         img = cv2.GaussianBlur(base, (0, 0), 2).astype(np.float32)
         return np.clip((img - img.mean()) * 3 + 110 + gain, 0, 255).astype(np.uint8)
 
-    a, b = texture(seed, 0.0), texture(seed + 7, brighter)
-    rng = np.random.default_rng(seed + 1)
-    track = NativeTrack(CFG)
-    x, y = 100.0, 60.0
-    for i in range(n):
-        x += float(rng.normal(0, 0.7))
-        y += float(rng.normal(0, 0.5))
-        seen = b if cut_at is not None and i >= cut_at else a
-        view = seen[int(y) : int(y) + 180, int(x) : int(x) + 320]
-        track.feed(i / FPS, cv2.resize(view, (160, 90), interpolation=cv2.INTER_AREA))
-    return track
+    return _walk(
+        texture(seed, 0.0),
+        texture(seed + 7, brighter),
+        cut_at,
+        n,
+        seed,
+        (100.0, 60.0),
+        (0.7, 0.5),
+        (320, 180),
+    )
 
 
 def test_a_cut_that_steps_the_mean_brightness_stands_without_abruptness() -> None:
