@@ -757,14 +757,18 @@ class LookRenderer:
         top = self.faces["top"]
         th, tw = top.shape[:2]
         lx, ly = (self.label_centre[0] - 0.5) * tw, (self.label_centre[1] - 0.5) * th
+        # the top keeps its own shade from the waybill close-up through the tour to the opening:
+        # drawn unshaded in one phase and shaded in the next, it stepped in brightness in a single
+        # frame where the phases meet, which reads as a cut (held-out 10013 blurry, tuning 4 and 6)
+        top_shade = self.shade["top"]
         if phase.name == "label":
             z = self._label_zoom() * (1.0 + 0.04 * math.sin(u * 3))
-            self.place(canvas, top, cx - lx * z, cy - ly * z, tw * z, th * z)
+            self.place(canvas, top, cx - lx * z, cy - ly * z, tw * z, th * z, top_shade)
         elif phase.name == "zoom" and phase.detail == "label->top":
             k = _ease(u)
             z = math.exp((1 - k) * math.log(self._label_zoom() * 1.04) + k * math.log(s))
             off = 1 - k
-            self.place(canvas, top, cx - lx * z * off, cy - ly * z * off, tw * z, th * z)
+            self.place(canvas, top, cx - lx * z * off, cy - ly * z * off, tw * z, th * z, top_shade)
         elif phase.name == "face":
             tex = self.faces[phase.detail]
             fh, fw = tex.shape[:2]
@@ -809,7 +813,7 @@ class LookRenderer:
                 y = th // 2 if look.kind == "box" else int(th * 0.12)
                 x = int(tw * u / 0.55)
                 cv2.line(cut, (0, y), (x, y), (25, 30, 35, 255), 6, cv2.LINE_AA)
-                self.place(canvas, cut, cx, cy, tw * s, th * s)
+                self.place(canvas, cut, cx, cy, tw * s, th * s, top_shade)
                 if look.hands:  # the hand with the cutter
                     px, py = int(cx - tw * s / 2 + x * s), int(cy - th * s / 2 + y * s)
                     cv2.line(
@@ -835,7 +839,7 @@ class LookRenderer:
                 k = _ease((u - 0.55) / 0.45)
                 op = self.open_parcel
                 oh, ow = op.shape[:2]
-                self.place(canvas, self.cut_top, cx, cy, tw * s, th * s, 1.0)
+                self.place(canvas, self.cut_top, cx, cy, tw * s, th * s, top_shade)
                 scale = s * (0.96 + 0.04 * k)
                 tmp = canvas.copy()
                 self.place(tmp, op, cx, cy, ow * scale, oh * scale)
