@@ -314,6 +314,10 @@ def replay_one(path: Path) -> dict[str, Any]:
     saved = pickle.loads(path.read_bytes())
     cfg = AnalysisConfig()
     args, kwargs = saved["story_args"]
+    for sample in args[0]:  # captured before a signal existed: not measured
+        for name in ("edge_spread",):
+            if not hasattr(sample, name):
+                setattr(sample, name, float("nan"))
     args = (args[0], args[1], cfg, *args[3:])
     moved = kwargs.get("moved")
     if moved is not None and kwargs.get("quiet", True):  # holds from the packets, with today's code
@@ -321,7 +325,10 @@ def replay_one(path: Path) -> dict[str, Any]:
     story = read_story(*args, **kwargs)
     ev = saved["evidence"]
     # frozen runs are filtered by length last: today's limit applies to the captured runs
-    ev = replace(ev, cfg=cfg, story=story, freezes=[f for f in ev.freezes if f.length >= cfg.freeze_min_s])
+    from evidence.continuity import held_frames
+
+    freezes = held_frames([f for f in ev.freezes if f.length >= cfg.freeze_min_s], ev.samples, cfg)
+    ev = replace(ev, cfg=cfg, story=story, freezes=freezes)
     elements = judge_all(ev)
     variant = saved["variant"]
     verdicts = {r.element.value: r.verdict.value for r in elements}

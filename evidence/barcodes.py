@@ -232,12 +232,15 @@ def read_barcodes_in_regions(
     formats: Sequence[str] = DEFAULT_FORMATS,
     t: float | None = None,
     source: str = "",
+    upscale_below: int = 480,
 ) -> list[BarcodeRead]:
     """Decode the ``regions`` (boxes on a smaller frame) in the full-detail frame ``detail``.
 
     ``scale`` is detail size / small size; each box is scaled, padded by ``pad`` of its size on
-    every side (codes need their quiet zone), clipped and decoded on its own. Positions are in
-    ``detail`` coordinates; a code seen in two overlapping regions is reported once.
+    every side (codes need their quiet zone), clipped and decoded on its own; a crop narrower
+    than ``upscale_below`` pixels that gives no linear code is decoded again at twice its size.
+    Positions are in ``detail`` coordinates; a code seen in two overlapping regions is reported
+    once.
     """
     if scale <= 0:
         raise ValueError("scale must be positive (detail size / small frame size)")
@@ -256,6 +259,17 @@ def read_barcodes_in_regions(
         found = read_barcodes(crop, formats=formats, try_harder=try_harder, t=t, source=source)
         if not any(r.format in _LINEAR_FORMATS for r in found):
             found += _read_deskewed(crop, formats=formats, try_harder=try_harder, t=t, source=source)
+        if not any(r.format in _LINEAR_FORMATS for r in found) and x1 - x0 < upscale_below:
+            # a waybill far from the lens in a small video: bars 1-1.5 px wide are below what
+            # zxing's binarizer separates, though a person zooming in reads them (tuning seed 18,
+            # 360x640). Cubic interpolation to twice the size restores the bar edges.
+            big = cv2.resize(crop, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC)
+            found += [
+                BarcodeRead(
+                    r.text, r.format, r.t, tuple((x_ // 2, y_ // 2) for x_, y_ in r.position), r.source
+                )
+                for r in read_barcodes(big, formats=formats, try_harder=try_harder, t=t, source=source)
+            ]
         for read in found:
             key = (read.format, read.text)
             if key in seen:

@@ -195,6 +195,21 @@ class AnalysisConfig:
     take with the bird on the lens, 0.27-0.46 with 90th percentile 0.45) so soft but watchable
     footage is never failed for blur; between the two limits the picture is soft and a person
     decides."""
+    edge_spread_fail: float = 2.0
+    """Blur is judged (VALIDITY_UNCLEAR) only when even the video's sharpest tenth of moments has
+    its clearest step edges smeared wider than this, as a Gaussian σ in pixels at 640 px
+    (:func:`evidence.quality.edge_spread`); then a frame is blurred when its edges are that wide
+    or its subject blur is past ``subject_blur_fail``. Focused edges measure about 0.8 px on every
+    scene. Chosen on tuning seeds 0-5 and 24-33 (generator 7b7cf1de5ef8): the videos' 10th
+    percentiles are 0.44-0.72 clean and 2.24-2.62 for the σ = 3.5 px ``blurry`` variant, whose
+    subject blur score often stays in the soft band (seed 26: median 0.29); real takes 0.67-1.03
+    (cockatoo, a 388 kb/s 720p take with the bird on the lens, 0.94, its 90th percentile 1.86).
+    A video in focus at its sharpest moments is never failed for blur: a frame showing only a
+    soft background (a thin envelope turned edge-on over a blurred desk, tuning seed 29) is soft,
+    left to a person."""
+    edge_spread_min_samples: int = 5
+    """Fewer edge measurements than this (flat pictures, hand-built samples): the subject blur
+    score alone decides which frames are blurred."""
     dark_highlight_max: float = 62.0
     """A frame is too dark to see only when its mean luma is under ``dark_mean_max`` *and* its
     brightest 5 % are under this grey level (a dim room with a lit label is still readable, and a
@@ -340,6 +355,10 @@ class AnalysisConfig:
     (real-footage `stills` 2 s, generated `freeze` 2.5 s)."""
     freeze_max_diff: float = 0.3
     """Mean absolute difference (0–255) under which two frames count as identical."""
+    freeze_run_median_max: float = 0.03
+    """...and a run is a held frame only when the median change of its pairs is at most this: a
+    still scene filmed with little noise moves by 0.06-0.15 (tuning seed 29 clean: 8 s of a desk
+    and an envelope edge-on), a held frame by ~0 (tuning seed 28 freeze: 0.003)."""
     min_duration_s: float = 10.0
     """Shortest credible unpacking: six faces, the opening and the contents take longer."""
     required_faces: int = 6
@@ -377,6 +396,23 @@ class AnalysisConfig:
     opening_layout_return_share: float = 0.1
     """...at the first time after which at most this share of the views (by time) matches any view
     before it."""
+    table_min_share: float = 0.1
+    """The table is the dominant colour of the frames' borders (k-means in Lab over the video); a
+    further border colour counts as the same surface (wood grain, a mottled cloth) when at least
+    this share of the border pixels has it..."""
+    table_max_spread: float = 35.0
+    """...it lies within this distance (Lab units) of the dominant colour..."""
+    table_cooccur_min: float = 0.7
+    """...and it is on the border in at least this share of the frames whose border shows the
+    dominant colour. Texture comes with the surface; a parcel or item filling the frame's edge in
+    close-ups does not (tuning 0-23: texture colours 0.83-1.00, a printed box 0.48, a grey bag
+    and garment 0.54)."""
+    table_ring_presence: float = 0.05
+    """A colour is on a frame's border when it covers at least this share of the border band."""
+    waybill_showing_gap_s: float = 3.0
+    """The parcel counts as sealed while its waybill is first shown: reads from the first one on,
+    each within this of the previous (the waybill is scanned every 2 s once confirmed). A later
+    read, of a label still in view while the parcel is opened, does not extend it."""
     skin_cr: tuple[int, int] = (133, 180)
     """Skin, light to dark, by its YCrCb chroma (Chai and Ngan's Cr 133-173 and Cb 77-127, Cr
     widened for shaded skin). A dark region that reaches the frame's edge and is mostly skin is

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from .config import AnalysisConfig
-from .quality import blur_effect, subject_blur
+from .quality import blur_effect, edge_spread, subject_blur
 from .scene import border_ring
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
 TINY = (96, 54)  # w, h of the per-sample thumbnail kept for scene analysis (landscape; swapped for portrait)
 CONTENT = (160, 90)  # HSV content-change resolution (PySceneDetect-like)
 FREEZE = (320, 180)  # grey resolution for "identical frame" tests (noise survives here)
+EDGE_SPREAD_EVERY_S = 0.2  # edge spread is measured this often (about 1 ms a frame at 640x360)
 
 
 @dataclass(slots=True)
@@ -64,6 +65,8 @@ class Sample:
     motion_proxy: float = float("nan")  # packet-size motion estimate (hybrid mode), 1 = quiet
     subject_blur: float = float("nan")  # blur of the sharpest textured tiles (the subject), 0 sharp … 1;
     # nan when not measured (samples built by hand): the whole-frame ``blur`` stands in
+    edge_spread: float = float("nan")  # width of the clearest step edges as a Gaussian σ, px at 640;
+    # nan when the frame has no clear edge or it was not measured
     crushed: float = 0.0  # fraction of pixels crushed to black (< 16)
     blown: float = 0.0  # fraction of pixels blown to white (> 239)
     highlight: float = 255.0  # 95th percentile grey level: how bright the brightest things are
@@ -73,7 +76,7 @@ class Sample:
 class SignalState:
     """The previous frame's reduced forms, so each pair is compared without keeping full frames."""
 
-    __slots__ = ("border", "grey_freeze", "grey_small", "hsv", "t")
+    __slots__ = ("border", "grey_freeze", "grey_small", "hsv", "spread", "spread_t", "t")
 
     def __init__(self) -> None:
         self.t: float | None = None
@@ -81,9 +84,12 @@ class SignalState:
         self.grey_freeze: np.ndarray | None = None
         self.grey_small: np.ndarray | None = None
         self.border: np.ndarray | None = None
+        self.spread = float("nan")
+        self.spread_t: float | None = None
 
     def reset(self) -> None:
         self.t = None
+        self.spread_t = None
 
 
 def _border_colour(tiny: np.ndarray) -> np.ndarray:
@@ -128,6 +134,11 @@ def measure(
     # the subject's focus at 320 px: sensor noise and compression softness live at the finest
     # scale and are averaged away; defocus and motion blur span several pixels and remain
     sharp = subject_blur(cv2.resize(norm, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
+    # the focus in physical terms (how wide a step edge is), measured every EDGE_SPREAD_EVERY_S
+    # and carried to the samples between: focus does not change within a fifth of a second
+    if state.spread_t is None or not 0.0 <= t - state.spread_t < EDGE_SPREAD_EVERY_S:
+        state.spread, state.spread_t = edge_spread(norm), t
+    spread = state.spread
     tiny = _resize(image, TINY)
     hsv = cv2.cvtColor(_resize(image, CONTENT), cv2.COLOR_BGR2HSV)
     grey_freeze = _resize(grey, FREEZE)
@@ -170,6 +181,7 @@ def measure(
         tiny,
         pair,
         subject_blur=sharp,
+        edge_spread=spread,
         crushed=crushed,
         blown=blown,
         highlight=highlight,

@@ -80,6 +80,20 @@ def _weights(times: Sequence[float], duration: float) -> list[float]:
     return out
 
 
+def _first_showing(times: Sequence[float], gap: float) -> float:
+    """The end of the first time the waybill is shown: its reads from the first on, until a gap
+    longer than ``gap``. A bag's label stays in view while the bag is opened, and a reader that
+    reads smaller bars finds it there again (tuning seed 5 at 17 s): that later read does not
+    make the parcel sealed up to it."""
+    ordered = sorted(times)
+    end = ordered[0]
+    for t in ordered[1:]:
+        if t - end > gap:
+            break
+        end = t
+    return end
+
+
 def _opened(f: SceneFeatures, base: tuple[float, float], cfg: AnalysisConfig) -> bool:
     """An open look (interior, filler, contents): darker or more colourful than the sealed parcel."""
     return f.fill >= 0.05 and (
@@ -163,7 +177,7 @@ def read_story(
     supports = []
     for a, b in itertools.pairwise(bounds):
         part = [s for s in usable if a <= s.t < b]
-        table = learn_table([s.tiny for s in part if s.tiny is not None])
+        table = learn_table([s.tiny for s in part if s.tiny is not None], cfg)
         if table is None:
             continue
         supports.append(table.support)
@@ -196,7 +210,7 @@ def read_story(
 
     # the sealed parcel's own look: while its waybill is shown (a black or printed parcel is dark
     # or colourful all over, and that is not an open box)
-    sealed_until = max(waybill_times) + 0.5 if waybill_times else 0.0
+    sealed_until = _first_showing(waybill_times, cfg.waybill_showing_gap_s) + 0.5 if waybill_times else 0.0
     sealed = [f for s, f in feats if s.t <= sealed_until and f.fill >= 0.05]
     base = (
         (float(np.median([f.dark for f in sealed])), float(np.median([f.other for f in sealed])))
@@ -244,7 +258,9 @@ def read_story(
     )
     steady_faces = len(before) - (1 if waybill_first else 0)
     if parcel and steady_faces > faces.held_views:
-        faces = replace(faces, held_views=steady_faces)
+        enough = steady_faces >= cfg.required_faces > faces.count
+        # held and turned often enough, some faces alike: the confidence _faces gives that case
+        faces = replace(faces, held_views=steady_faces, confidence=0.6 if enough else faces.confidence)
     contents = _contents(feats, weights, opening_at, cfg)
     closeups = _closeups(feats, weights, opening_at, cfg)
     table_support = float(np.mean(supports)) if supports else 0.0

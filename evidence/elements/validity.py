@@ -6,7 +6,10 @@ import math
 import re
 from collections.abc import Sequence
 
+import numpy as np
+
 from ..barcodes import is_product_code, normalize_tracking_number
+from ..config import AnalysisConfig
 from ..model import Element, ElementResult, Finding, Severity
 from ..signals import Sample, is_blurred, is_dark, is_defocused, is_washed_out
 from .base import CLAUSES, SOURCES, SWAP_CLAIMS, Evidence, conclude, text_params
@@ -215,13 +218,34 @@ def _shares(
     return parts
 
 
+def _blurred(samples: Sequence[Sample], cfg: AnalysisConfig) -> list[bool]:
+    """Which samples are too blurred to see.
+
+    Blur is judged only when the video's focus is measured out of reach: its sharpest tenth of
+    moments has step edges wider than ``edge_spread_fail`` (the whole video is defocused). Then a
+    sample is blurred when its edges are that wide or its subject blur is past the FAIL limit. A
+    video that is in focus at its sharpest moments is not failed for blur: frames showing only a
+    soft background (a thin envelope turned edge-on over a blurred desk, tuning seed 29) are left
+    to the soft check and a person. Without edge measurements the subject blur decides alone.
+    """
+    spreads = [s.edge_spread for s in samples if not math.isnan(s.edge_spread)]
+    if len(spreads) < cfg.edge_spread_min_samples:
+        return [is_defocused(s, cfg) for s in samples]
+    if float(np.percentile(spreads, 10)) <= cfg.edge_spread_fail:
+        return [False] * len(samples)
+    return [
+        is_defocused(s, cfg) or (not math.isnan(s.edge_spread) and s.edge_spread > cfg.edge_spread_fail)
+        for s in samples
+    ]
+
+
 def _picture_quality(ev: Evidence, samples: Sequence[Sample]) -> tuple[list[Finding], float, bool]:
     """FAIL only on a picture measured too blurred, dark, washed out or shaky to see; a merely
     soft picture is left to a person."""
     cfg = ev.cfg
     w = _weights(samples, ev.duration)
     total = sum(w) or 1.0
-    blurred = [is_defocused(s, cfg) for s in samples]
+    blurred = _blurred(samples, cfg)
     soft = [is_blurred(s, cfg) and not b for s, b in zip(samples, blurred, strict=False)]
     dark = [is_dark(s, cfg) for s in samples]
     bright = [is_washed_out(s, cfg) for s in samples]
@@ -235,6 +259,7 @@ def _picture_quality(ev: Evidence, samples: Sequence[Sample]) -> tuple[list[Find
     rule_params = text_params(
         min_good=cfg.min_good_fraction,
         blur_fail=cfg.subject_blur_fail,
+        edge_fail=cfg.edge_spread_fail,
         dark_mean=cfg.dark_mean_max,
         dark_high=cfg.dark_highlight_max,
         bright_mean=cfg.bright_mean_min,
@@ -243,7 +268,7 @@ def _picture_quality(ev: Evidence, samples: Sequence[Sample]) -> tuple[list[Find
     )
     rule = (
         f"≥ {cfg.min_good_fraction:.0%} of the time not blurred (subject blur ≤ "
-        f"{cfg.subject_blur_fail:g}), not dark (mean luma < {cfg.dark_mean_max:g} with 95th "
+        f"{cfg.subject_blur_fail:g} and the clearest edges ≤ {cfg.edge_spread_fail:g} px wide), not dark (mean luma < {cfg.dark_mean_max:g} with 95th "
         f"percentile < {cfg.dark_highlight_max:g}), not washed out (mean luma > "
         f"{cfg.bright_mean_min:g} or > {cfg.clipped_fraction_max:.0%} blown highlights, with 5th "
         f"percentile > {cfg.washed_shadow_min:g}), not shaking"

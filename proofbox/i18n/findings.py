@@ -531,7 +531,8 @@ _RULES = (
     ),
     F_(
         "VALIDITY_UNCLEAR",
-        "≥ {min_good:.0%} of the time not blurred (subject blur ≤ {blur_fail:g}), not dark (mean luma "
+        "≥ {min_good:.0%} of the time not blurred (subject blur ≤ {blur_fail:g} and the clearest edges ≤ "
+        "{edge_fail:g} px wide), not dark (mean luma "
         "< {dark_mean:g} with 95th percentile < {dark_high:g}), not washed out (mean luma > {bright_mean:g} "
         "or > {clipped:.0%} blown highlights, with 5th percentile > {shadow_min:g}), not shaking",
     ),

@@ -155,11 +155,13 @@ def test_alignment_collapse_needs_the_packets_and_splice_kind() -> None:
 
 def test_freeze_needs_identical_frames_and_tiny_packets() -> None:
     seq = [sample(0.1 * i, 1.0, freeze=2.0) for i in range(1, 60)]
-    for i in range(20, 40):
-        seq[i] = sample(seq[i].t, 0.0, freeze=0.5)
-    assert find_freezes(seq, CFG) == []  # near-identical but no packet evidence and above 0.3
-    found = find_freezes(seq, CFG, tiny_between=lambda a, b: a >= 2.0 and b <= 4.05)
-    assert len(found) == 1 and found[0].start == pytest.approx(2.0) and found[0].length == pytest.approx(2.0)
+    # a held frame: the encoder refines the frozen picture for a few frames (near-identical,
+    # above 0.3), then decodes the same picture again and again
+    for i, diff in zip(range(20, 38), [1.0, 0.7, 0.5, 0.35] + [0.0] * 14, strict=True):
+        seq[i] = sample(seq[i].t, 0.0, freeze=diff)
+    assert find_freezes(seq, CFG) == []  # identical for 1.4 s only: the refinement needs packets
+    found = find_freezes(seq, CFG, tiny_between=lambda a, b: a >= 2.0 and b <= 3.85)
+    assert len(found) == 1 and found[0].start == pytest.approx(2.0) and found[0].length == pytest.approx(1.8)
     assert find_freezes(seq, CFG, tiny_between=lambda a, b: False) == []
 
 
@@ -257,6 +259,29 @@ def test_a_two_tone_table_is_all_table() -> None:
     assert describe(close, table).touches_border
 
 
+def test_an_item_filling_the_frame_in_close_ups_is_not_table() -> None:
+    """Close-ups at the end put the item's colour on the frame's border; that colour, near the
+    table's and common on the border over the video, is still the item and not the surface: it is
+    on the border only while the camera is close, not wherever the surface is."""
+    grey_item = (70, 75, 100)  # BGR, a taupe garment 28 Lab units from the dark red desk below
+    desk = (40, 45, 92)
+    tour = []
+    for i in range(40):  # the parcel held on the desk, with the desk's own mottling on every border
+        frame = np.full((54, 96, 3), desk, np.uint8)
+        cv2.rectangle(frame, (0, 0), (95, 3), (50, 58, 110), -1)
+        cv2.rectangle(frame, (30 + i % 4, 14), (66 + i % 4, 40), (200, 200, 200), -1)  # white bag
+        tour.append(frame)
+    closeups = [np.full((54, 96, 3), grey_item, np.uint8) for _ in range(12)]
+    for frame in closeups:
+        cv2.line(frame, (20, 10), (70, 40), (230, 230, 230), 1)  # the scratch
+    frames = tour + closeups
+    table = learn_table(frames)
+    assert table is not None
+    f = describe(closeups[0], table)
+    assert f.fill > 0.9 and f.touches_border  # the item fills the frame: a close-up of it
+    assert describe(tour[0], table).fill < 0.3  # and the desk's mottling is still table
+
+
 def test_a_picture_too_dark_to_see_is_not_judged_frozen() -> None:
     from dataclasses import replace
 
@@ -311,3 +336,26 @@ def test_packet_holds_around_a_pause_are_read_without_error() -> None:
     sizes, keys = [200] * 60 + [1500] * 5 + [200] * 60, [0, 30, 60, 65, 95]
     pe = packets(sizes, keys, gap_at=63, gap=2.0)
     assert all(b > a for a, b in pe.quiet_spans(CFG.face_min_view_s))
+
+
+def test_a_still_scene_with_a_little_change_is_not_a_held_frame() -> None:
+    """Tuning seed 29: 8 s of a static desk with a thin envelope turned edge-on, filmed with little
+    noise, changes by 0.06-0.15 between frames, under the 0.3 of 'identical'; a held frame (an
+    inserted still) decodes to the same picture, ~0. Only the second is a freeze."""
+    moving = [sample(0.1 * i, 8.0, freeze=6.0) for i in range(1, 20)]
+    still_scene = [sample(2.0 + 0.1 * i, 0.5, freeze=0.06 + 0.09 * (i % 2)) for i in range(40)]
+    after = [sample(6.0 + 0.1 * i, 8.0, freeze=6.0) for i in range(1, 20)]
+    assert find_freezes([*moving, *still_scene, *after], CFG) == []
+    held = [sample(2.0 + 0.1 * i, 0.0, freeze=0.0 if i % 8 else 0.2) for i in range(40)]
+    freezes = find_freezes([*moving, *held, *after], CFG)
+    assert len(freezes) == 1 and freezes[0].length >= 3.5
+
+
+def test_the_parcel_is_sealed_while_its_waybill_is_first_shown_not_up_to_its_last_read() -> None:
+    """Tuning seed 5: the waybill read at 0 and 3 s (the close-up) and again at 17 s, on a bag
+    being opened with its label in view; the sealed look ends after the first showing."""
+    from evidence.views import _first_showing
+
+    assert _first_showing([17.0, 0.0, 3.0], CFG.waybill_showing_gap_s) == 3.0
+    assert _first_showing([0.0, 2.0, 4.0, 6.0], CFG.waybill_showing_gap_s) == 6.0  # scanned every 2 s
+    assert _first_showing([5.0], CFG.waybill_showing_gap_s) == 5.0

@@ -131,6 +131,23 @@ def test_locating_is_cheap() -> None:
     assert float(np.median(runs)) < 0.015  # about 1-3 ms here; generous for loaded CI machines
 
 
+def test_a_waybill_with_bars_narrower_than_one_and_a_half_pixels_is_read_zoomed() -> None:
+    """A far waybill in a 360x640 video: 1.3 px per bar is too fine for zxing's binarizer, yet
+    readable by a person zooming in; the crop is read again at twice its size, and the corners
+    come back in the frame's own coordinates."""
+    code = barcode_image("ZT8258501216479", "Code128")  # 3 px per module
+    small = cv2.resize(code, None, fx=0.42, fy=0.42, interpolation=cv2.INTER_AREA)
+    frame = np.full((360, 640), 200, np.uint8)
+    frame[100 : 100 + small.shape[0], 200 : 200 + small.shape[1]] = small
+    box = (190, 90, small.shape[1] + 20, small.shape[0] + 20)
+    assert read_barcodes(frame) == []
+    assert read_barcodes_in_regions(frame, [box], 1.0, upscale_below=0) == []
+    reads = read_barcodes_in_regions(frame, [box], 1.0)
+    assert [r.text for r in reads] == ["ZT8258501216479"]
+    for x, y in reads[0].position:
+        assert 180 <= x <= 200 + small.shape[1] + 20 and 80 <= y <= 100 + small.shape[0] + 20
+
+
 def test_regions_are_clipped_and_deduplicated() -> None:
     code = padded(barcode_image("SF1234567890123", "Code128"))
     regions = [(0, 0, code.shape[1], code.shape[0]), (-20, -20, code.shape[1] + 40, code.shape[0] + 40)]

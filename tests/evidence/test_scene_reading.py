@@ -67,6 +67,49 @@ def _sample(grey: np.ndarray) -> Any:
     return measure(image, 0.0, True, True, 0, SignalState())
 
 
+def _video_facts() -> Any:
+    from evidence.model import VideoFacts
+
+    return VideoFacts(
+        size_bytes=1, container="mov", detected_type="mp4", duration_s=10.0, streams=(), video_stream=0,
+        width=640, height=360, display_width=640, display_height=360, rotation=0, codec="h264",
+        frame_rate=30.0, variable_frame_rate=False, creation_times=(), software=(),
+    )  # fmt: skip
+
+
+def test_a_defocused_generated_unboxing_is_blurred_where_the_subject_score_only_says_soft() -> None:
+    """Tuning seed 26: a σ = 3.5 px defocus (the ``blurry`` variant) of a scene whose subject
+    blur score stays in the soft band (median 0.29, under the 0.45 FAIL limit). Its clearest
+    edges are 2.5-3.5 px wide against under 1 px in focus, and validity fails it as blurred;
+    the same frames in focus pass."""
+    from dataclasses import replace
+
+    from evidence.elements import judge_all
+    from evidence.elements.base import Evidence
+    from evidence.media.synthetic import randomised_spec, render_frames
+
+    frames, _ = render_frames(randomised_spec(26, width=640, height=360))
+    picked = [np.asarray(f) for i, f in zip(range(241), frames, strict=False) if i % 60 == 0]
+    assert len(picked) == 5
+    sharp, blurred = [], []
+    for i, frame in enumerate(picked):
+        sharp.append(replace(measure(frame, 0.0, True, True, 0, SignalState()), t=2.0 * i))
+        soft = cv2.GaussianBlur(frame, (0, 0), 3.5)
+        blurred.append(replace(measure(soft, 0.0, True, True, 0, SignalState()), t=2.0 * i))
+        assert sharp[-1].edge_spread < 1.3
+        assert blurred[-1].edge_spread > CFG.edge_spread_fail
+        assert blurred[-1].subject_blur < CFG.subject_blur_fail  # the score alone would call it soft
+
+    def validity(samples: list[Any]) -> Verdict:
+        ev = Evidence(CFG, CaseFacts(), _video_facts(), tuple(samples), 10.0, None)
+        return next(r for r in judge_all(ev) if r.element == Element.VALIDITY).verdict
+
+    assert validity(blurred) == Verdict.FAIL
+    assert validity(sharp) != Verdict.FAIL
+    # in focus at its sharpest moments (one in five), blurred the rest: not failed for blur
+    assert validity([sharp[0], *blurred[1:]]) != Verdict.FAIL
+
+
 def test_a_dim_picture_with_a_lit_subject_is_not_too_dark() -> None:
     dim = np.full((360, 640), 20, np.uint8)
     lit = dim.copy()
