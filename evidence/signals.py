@@ -34,7 +34,7 @@ __all__ = [
 TINY = (96, 54)  # w, h of the per-sample thumbnail kept for scene analysis (landscape; swapped for portrait)
 CONTENT = (160, 90)  # HSV content-change resolution (PySceneDetect-like)
 FREEZE = (320, 180)  # grey resolution for "identical frame" tests (noise survives here)
-EDGE_SPREAD_EVERY_S = 0.2  # edge spread is measured this often (about 1 ms a frame at 640x360)
+EDGE_SPREAD_EVERY_S = 0.5  # edge spread is measured this often (about 1 ms a frame at 640x360)
 
 
 @dataclass(slots=True)
@@ -135,7 +135,8 @@ def measure(
     # scale and are averaged away; defocus and motion blur span several pixels and remain
     sharp = subject_blur(cv2.resize(norm, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
     # the focus in physical terms (how wide a step edge is), measured every EDGE_SPREAD_EVERY_S
-    # and carried to the samples between: focus does not change within a fifth of a second
+    # and carried to the samples between (a focus change that lasts under half a second is not
+    # what makes a video too blurred to see)
     if state.spread_t is None or not 0.0 <= t - state.spread_t < EDGE_SPREAD_EVERY_S:
         state.spread, state.spread_t = edge_spread(norm), t
     spread = state.spread
