@@ -317,6 +317,24 @@ class AnalysisConfig:
     cut_luma_step_ratio: float = 10.0
     """...at least this many times the largest change of the mean brightness over the neighbouring
     frame pairs (two either side; tuning 38: 100x; tuning 0's envelope: 6.6x)."""
+    cut_relit_max: float = 0.65
+    """A jump is the same picture lit differently (a lamp switched on or off, not a cut) when its
+    change of brightness (V) is left at most this share once the light is matched (each frame's
+    tones mapped onto the other's, clipped pixels left out; the larger of the two ways) and it
+    reorders the pixels' brightness little (``cut_relit_reorder_ratio``). Real takes lit 1.4x or
+    0.7x from one frame on (a CUT or SPLICE before this rule): 0.06-0.54, the most where the bird
+    moves fast in that frame. Cuts, splices and slideshow changes of real footage and their
+    re-encodes: 0.84 and up; every other candidate there (keyframe redraws, moves): 0.97 and up;
+    cuts found on the tuning seeds: 0.77 and up (all tuning cuts: 0.73 and up)."""
+    cut_relit_reorder_ratio: float = 3.0
+    """...and the mean change of each pixel's rank in the brightness order across the jump is at
+    most this many times that of the neighbouring frame pairs (at least ``cut_relit_reorder_min``):
+    the lit takes 1.05-1.92; real cuts and splices 4.1 and up. Tones alone can be matched between
+    two pictures whose brightness is spread alike (a white label giving way to a dark box in a dimmer
+    room: 0.45 of the change left, reordered 5.5x): the order tells them apart."""
+    cut_relit_reorder_min: float = 0.02
+    """Floor of the neighbouring pairs' rank change (0-1) in ``cut_relit_reorder_ratio``: a still,
+    clean picture reorders almost nothing from frame to frame (generated: 0.004-0.015)."""
     cut_persist_gap_s: float = 0.15
     """Frames this close to a jump are left out of the persistence test (motion blur, a transition)."""
     cut_side_s: float = 0.3

@@ -99,6 +99,13 @@ class Jump:
     # over the neighbouring pairs: a mean does not follow shake or texture, an edit moves it at once
     luma_step: float = math.nan
     luma_around: float = math.nan
+    # the share of the jump's brightness change (``value``) left once the light is matched
+    # (:func:`_relit_change`), and how far it reorders the pixels' brightness (:func:`_reordered`)
+    # with the mean of its neighbouring pairs': the same picture lit differently (a lamp switched
+    # on in the shot) leaves little and keeps the order as its neighbouring frames do
+    relit: float = math.nan
+    reorder: float = math.nan
+    reorder_around: float = math.nan
     # HSV of the frames either side, kept only when the jump may be a cut (its key frames)
     frames: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
@@ -150,6 +157,64 @@ def _border_kept(a: np.ndarray, b: np.ndarray, tolerance: float) -> float:
 
 def _diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(cv2.absdiff(a, b).mean())
+
+
+RELIT_CLIPPED = 6  # a brightness this close to 0 or 255 may be clipped: its tones are lost
+
+
+def _unclipped(va: np.ndarray, vb: np.ndarray) -> np.ndarray | None:
+    """Pixels clipped in neither brightness frame; None when under a quarter of them."""
+    lo, hi = RELIT_CLIPPED, 255 - RELIT_CLIPPED
+    ok: np.ndarray = (va >= lo) & (va <= hi) & (vb >= lo) & (vb <= hi)
+    return ok if ok.mean() >= 0.25 else None
+
+
+def _tones_matched(img: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """``img`` (one channel, uint8) with its tones mapped onto ``ref``'s (histogram matching): what
+    ``img`` would look like under ``ref``'s light and exposure, whatever the camera's tone curve."""
+    cdf_img = np.cumsum(np.bincount(img.ravel(), minlength=256)) / img.size
+    cdf_ref = np.cumsum(np.bincount(ref.ravel(), minlength=256)) / ref.size
+    lut = np.interp(cdf_img, cdf_ref, np.arange(256, dtype=np.float64))
+    out: np.ndarray = np.clip(np.rint(lut), 0, 255).astype(np.uint8)[img]
+    return out
+
+
+def _relit_change(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean |difference| of the brightness (V) of two small HSV frames once the light is matched:
+    each frame's tones mapped onto the other's, the larger of the two ways, over the pixels clipped
+    in neither frame (nan when under a quarter). A change of light or exposure over the same
+    picture leaves little (a lamp switched on); another picture does not, and matching both ways
+    keeps a flat picture (a wall, black) from matching anything. Hue and saturation are left out:
+    noise in the dark and in the sky."""
+    va, vb = a[..., 2], b[..., 2]
+    ok = _unclipped(va, vb)
+    if ok is None:
+        return math.nan
+    one = np.abs(va.astype(np.int16) - _tones_matched(vb, va))[ok].mean()
+    other = np.abs(vb.astype(np.int16) - _tones_matched(va, vb))[ok].mean()
+    return float(max(one, other))
+
+
+def _brightness_ranks(v: np.ndarray) -> np.ndarray:
+    """Each pixel's rank in its picture's brightness (0-1, ties at their middle rank)."""
+    count = np.bincount(v.ravel(), minlength=256).astype(np.float64)
+    mid = (np.cumsum(count) - count / 2) / v.size
+    ranks: np.ndarray = mid[v]
+    return ranks
+
+
+def _reordered(a: np.ndarray, b: np.ndarray) -> float:
+    """How far the order of brightness (V) of two small HSV frames' pixels changes: the mean
+    |difference| of each pixel's rank in either frame, over the pixels clipped in neither (0-1;
+    about a third between unrelated pictures; nan when under a quarter is unclipped). A change of
+    light keeps brighter things brighter, so it reorders no more than the frame's own motion and
+    noise do; another picture reorders it, even where its tones could be matched (a bright label
+    giving way to a dark box in a dimmer room)."""
+    va, vb = a[..., 2], b[..., 2]
+    ok = _unclipped(va, vb)
+    if ok is None:
+        return math.nan
+    return float(np.abs(_brightness_ranks(va) - _brightness_ranks(vb))[ok].mean())
 
 
 def _flow_residual(a: np.ndarray, b: np.ndarray) -> float:
@@ -217,6 +282,9 @@ class _Pending:
     border_kept: float = math.nan
     luma_step: float = math.nan
     luma_around: float = math.nan
+    relit: float = math.nan
+    reorder: float = math.nan
+    reorder_around: float = math.nan
     borders_after: list[np.ndarray] = field(default_factory=list)
     palettes_after: list[np.ndarray] = field(default_factory=list)
 
@@ -366,10 +434,20 @@ class NativeTrack:
                 _border_kept(before[2], after[2], cfg.splice_kept_tolerance),
                 self.luma[k] - self.luma[k - 1],
                 max((abs(self.luma[j] - self.luma[j - 1]) for j in neigh_at), default=0.0),
+                _relit_change(before[2], after[2]) / max(value, 1e-6),
+                _reordered(before[2], after[2]),
+                self._reordered_around(neigh_at),
                 borders_after,
                 palettes_after,
             )
         )
+
+    def _reordered_around(self, neigh_at: Sequence[int]) -> float:
+        """The mean :func:`_reordered` of the frame pairs at ``neigh_at`` (a jump's neighbours)."""
+        pairs = [(self._ring_frame(j - 1), self._ring_frame(j)) for j in neigh_at]
+        near = [_reordered(a[2], b[2]) for a, b in pairs if a is not None and b is not None]
+        near = [r for r in near if not math.isnan(r)]
+        return float(np.mean(near)) if near else 0.0  # a still picture (repeated frames) reorders nothing
 
     def _flow_ratio(self, k: int, neigh_at: Sequence[int]) -> float:
         """The jump at ``k`` over the mean of its neighbouring pairs, each pair compared after
@@ -463,6 +541,9 @@ class NativeTrack:
                 p.border_kept,
                 p.luma_step,
                 p.luma_around,
+                p.relit,
+                p.reorder,
+                p.reorder_around,
                 (p.before, p.after) if keep else None,
             )
         )
@@ -519,7 +600,9 @@ def native_breaks(
     keyframe, an isolated near-intra P-frame). A jump that does not persist is still a cut when it
     is abrupt on its own and no other single-frame switch within the persistence window comes near
     it (``cut_return_step_max``): the picture only moved back. Every cut must change brightness
-    (``cut_native_value_min``), not only hue. A jump standing on its abruptness alone must be the
+    (``cut_native_value_min``), not only hue, and more than a change of light explains
+    (``cut_relit_max``, ``cut_relit_reorder_ratio``: a lamp switched on in the shot steps the
+    brightness at once). A jump standing on its abruptness alone must be the
     largest frame step around it (``cut_alone_step_max``) and, at a grid keyframe, well above what
     the nearest other grid keyframes do (``cut_keyframe_pulse_ratio``). A cut is a splice when the
     palette changes (``splice_palette_distance``) and nothing of the border stays as it was
@@ -532,6 +615,10 @@ def native_breaks(
         for j in track.jumps:
             if math.isnan(j.persist) or j.value < cfg.cut_native_value_min:
                 continue  # no brightness change: a keyframe redrawing hue noise in the dark, not a cut
+            if j.relit <= cfg.cut_relit_max and j.reorder <= cfg.cut_relit_reorder_ratio * max(
+                j.reorder_around, cfg.cut_relit_reorder_min
+            ):
+                continue  # the same picture under another light (a lamp switched on), not a cut
             evidence = [f"a single-frame jump {j.abrupt:.1f}x the frame changes around it (motion followed)"]
             frame_dt = max(1e-3, j.t - j.t_before)
             mark = None

@@ -276,3 +276,27 @@ def test_a_cut_that_steps_the_mean_brightness_stands_without_abruptness() -> Non
     assert native_breaks([same], CFG) == []
     assert any(abs(j.t - 40 / FPS) < 1e-6 for j in same.jumps)  # the jump is a candidate all the same
     assert native_breaks([_fine_shaky_take(None, brighter=30.0)], CFG) == []
+
+
+def _lit(world: np.ndarray, gain: float) -> np.ndarray:
+    """``world`` under a light ``gain`` times as strong (highlights clip, as a camera's do)."""
+    return np.clip(world.astype(np.float32) * gain, 0, 255).astype(np.uint8)
+
+
+def test_a_lamp_switched_on_or_off_in_a_still_shot_is_no_cut() -> None:
+    """The same picture lit 1.4x (a fifth of it clipping) or 0.7x from one frame on, the camera still
+    or shaking slightly: an abrupt, persistent jump, and the mean brightness steps at once, but once
+    the light is matched little of it is left and the order of brightness holds. A cut to another
+    picture under that light is a cut (and a splice whose tones match stays one: test above)."""
+    world = _world(3)
+    for gain, shake in ((1.4, (0.0, 0.0)), (1.4, (1.0, 0.7)), (0.7, (0.3, 0.3))):
+        track = _walk(world, _lit(world, gain), 40, 75, 3, (300.0, 200.0), shake, (480, 270))
+        assert native_breaks([track], CFG) == [], (gain, shake)
+        (jump,) = [j for j in track.jumps if abs(j.t - 40 / FPS) < 1e-6]
+        assert jump.abrupt >= CFG.cut_native_ratio and jump.persist >= CFG.cut_persist_min
+        assert jump.relit <= CFG.cut_relit_max and jump.reorder <= CFG.cut_relit_reorder_ratio * max(
+            jump.reorder_around, CFG.cut_relit_reorder_min
+        )
+        cut = _walk(world, _lit(_world(10), gain), 40, 75, 3, (300.0, 200.0), shake, (480, 270))
+        (b,) = native_breaks([cut], CFG)
+        assert abs(b.t - 40 / FPS) < 1e-6, (gain, shake)

@@ -13,7 +13,9 @@ code; each control must stay clean:
 * stills: the picture stops on one frame for two seconds, frames still written (FROZEN);
 * fade: a fade out to black and in again from a later point (TRANSITION);
 * slides: four frames of the take, each held for two seconds (a slideshow: FROZEN runs, one per
-  picture, although most of the video is frozen and no packet stands out as small).
+  picture, although most of the video is frozen and no packet stands out as small);
+* lit: the take lit 1.4 times as strongly from 4 s on, as when a lamp is switched on (no edit: no
+  finding).
 
 Variants other than the removed segment use the first eight seconds of a take, edited at 4 s.
 """
@@ -110,6 +112,8 @@ def _variant(src: Path, other: Path, variant: str, out: Path) -> None:
             f"{head},split[a][b];[a]trim=0:{AT},setpts=PTS-STARTPTS,fade=t=out:st={AT - 0.6}:d=0.6[x];"
             f"[b]trim={AT + 1}:8,setpts=PTS-STARTPTS,fade=t=in:st=0:d=0.6[y];[x][y]concat=n=2:v=1[o]"
         )
+    elif variant == "lit":  # a lamp switched on at AT: every colour 1.4x as strong from that frame on
+        graph = f"{head},format=rgb24,colorchannelmixer=rr=1.4:gg=1.4:bb=1.4:enable='gte(t,{AT})',format=yuv420p[o]"
     elif variant == "slides":  # a slideshow: four frames of the take, each on screen for 2 s
         picks = [f"[s{i}]trim=start_frame={25 + 50 * i}:end_frame={26 + 50 * i},setpts=PTS-STARTPTS,"
                  f"tpad=stop_mode=clone:stop_duration=2[p{i}]" for i in range(4)]  # fmt: skip
@@ -237,6 +241,12 @@ def test_a_slideshow_of_stills_is_frozen_picture_by_picture(made, name: str) -> 
     assert {code for code, _, _ in found} == {"COMPLETENESS_FROZEN"}, found
     # one run per picture (the changes between them are the runs' edges, no cuts of their own)
     assert len(found) == 4 and sum(end - start for _, start, end in found) >= 6.0, found
+
+
+@pytest.mark.parametrize("name", sorted(REMOVED))
+def test_a_lamp_switched_on_in_a_real_take_is_no_cut(made, name: str) -> None:  # type: ignore[no-untyped-def]
+    # the picture brightens at once and stays so (a CUT or SPLICE before the light was matched)
+    assert continuity(made(name, "lit")) == []
 
 
 @pytest.mark.parametrize("name", sorted(REMOVED))
