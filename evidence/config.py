@@ -317,6 +317,12 @@ class AnalysisConfig:
     cut_luma_step_ratio: float = 10.0
     """...at least this many times the largest change of the mean brightness over the neighbouring
     frame pairs (two either side; tuning 38: 100x; tuning 0's envelope: 6.6x)."""
+    cut_jolt_response_min: float = 0.8
+    """A cut candidate whose two frames are one picture shifted is a jolt of the hand, no cut:
+    phase correlation finds a shift this clearly (0-1)..."""
+    cut_jolt_residual_max: float = 0.4
+    """...and, shifted back, the second frame leaves at most this share of the change (tuning cuts
+    0.07-0.30 response and 0.71-1.52 residual; a jolt in tuning 21's waybill close-up 0.97, 0.20)."""
     cut_relit_max: float = 0.65
     """A jump is the same picture lit differently (a lamp switched on or off, not a cut) when its
     change of brightness (V) is left at most this share once the light is matched (each frame's

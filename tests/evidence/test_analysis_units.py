@@ -359,3 +359,23 @@ def test_the_parcel_is_sealed_while_its_waybill_is_first_shown_not_up_to_its_las
     assert _first_showing([17.0, 0.0, 3.0], CFG.waybill_showing_gap_s) == 3.0
     assert _first_showing([0.0, 2.0, 4.0, 6.0], CFG.waybill_showing_gap_s) == 6.0  # scanned every 2 s
     assert _first_showing([5.0], CFG.waybill_showing_gap_s) == 5.0
+
+
+def test_a_one_frame_jolt_of_the_hand_is_no_cut_but_another_picture_is() -> None:
+    """Tuning 21 swapped: in the waybill close-up one frame jumps 5x the changes around it; it is
+    the same picture shifted by a few pixels (a jolt), which no cut is."""
+    from evidence.continuity import _jolted
+
+    rng = np.random.default_rng(21)
+    scene = cv2.GaussianBlur(rng.integers(0, 255, (110, 180), dtype=np.uint8), (0, 0), 1.5)
+    for x in range(20, 160, 9):  # the bars of a waybill
+        cv2.rectangle(scene, (x, 30), (x + 3, 70), 20, -1)
+
+    def hsv(grey: np.ndarray) -> np.ndarray:
+        return cv2.cvtColor(cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR), cv2.COLOR_BGR2HSV)
+
+    before, jolt = scene[10:100, 10:170], scene[13:103, 6:166]  # moved by (4, -3) px
+    assert float(np.abs(before.astype(float) - jolt).mean()) > 10  # a big one-frame change
+    assert _jolted((hsv(before), hsv(jolt)), CFG)
+    other = cv2.GaussianBlur(rng.integers(0, 255, (90, 160), dtype=np.uint8), (0, 0), 1.5)
+    assert not _jolted((hsv(before), hsv(other)), CFG)
