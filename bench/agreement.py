@@ -314,10 +314,9 @@ def replay_one(path: Path) -> dict[str, Any]:
     saved = pickle.loads(path.read_bytes())
     cfg = AnalysisConfig()
     args, kwargs = saved["story_args"]
-    for sample in args[0]:  # captured before a signal existed: not measured
-        for name in ("edge_spread",):
-            if not hasattr(sample, name):
-                setattr(sample, name, float("nan"))
+    for sample in args[0]:  # captured before edge spread was measured: not measured
+        if not hasattr(sample, "edge_spread"):
+            sample.edge_spread = float("nan")
     args = (args[0], args[1], cfg, *args[3:])
     moved = kwargs.get("moved")
     if moved is not None and kwargs.get("quiet", True):  # holds from the packets, with today's code

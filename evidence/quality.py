@@ -114,9 +114,9 @@ def edge_spread(
     A step of height A blurred by a Gaussian of σ rises with a steepest slope of A / (σ·√(2π)), so
     σ = A / (slope·√(2π)). Along rows and columns, A is the grey-level difference ``reach`` pixels
     either side of a point and the slope its central difference (every ``stride``-th row and
-    column is scanned: edges are long, and this keeps the cost near 1 ms at 640x360); the points are local slope maxima
-    among the ``steepest`` share of them that step by at least ``min_step`` grey levels, and the
-    frame's value is their median. A focused edge measures about 0.8 px whatever the scene (the
+    column is scanned: edges are long, and this keeps the cost near 1 ms at 640x360). The points
+    are local slope maxima among the ``steepest`` share of them that step by at least
+    ``min_step`` grey levels, and the frame's value is their median. A focused edge measures about 0.8 px whatever the scene (the
     central difference of a one-pixel step), an out-of-focus picture its defocus: a physical size,
     not a score that depends on how much texture the scene has.
     """

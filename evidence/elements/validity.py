@@ -268,10 +268,11 @@ def _picture_quality(ev: Evidence, samples: Sequence[Sample]) -> tuple[list[Find
     )
     rule = (
         f"≥ {cfg.min_good_fraction:.0%} of the time not blurred (subject blur ≤ "
-        f"{cfg.subject_blur_fail:g} and the clearest edges ≤ {cfg.edge_spread_fail:g} px wide), not dark (mean luma < {cfg.dark_mean_max:g} with 95th "
-        f"percentile < {cfg.dark_highlight_max:g}), not washed out (mean luma > "
-        f"{cfg.bright_mean_min:g} or > {cfg.clipped_fraction_max:.0%} blown highlights, with 5th "
-        f"percentile > {cfg.washed_shadow_min:g}), not shaking"
+        f"{cfg.subject_blur_fail:g} and the clearest edges ≤ {cfg.edge_spread_fail:g} px wide), "
+        f"not dark (mean luma < {cfg.dark_mean_max:g} with 95th percentile < "
+        f"{cfg.dark_highlight_max:g}), not washed out (mean luma > {cfg.bright_mean_min:g} or > "
+        f"{cfg.clipped_fraction_max:.0%} blown highlights, with 5th percentile > "
+        f"{cfg.washed_shadow_min:g}), not shaking"
     )
     if seeable < cfg.min_good_fraction:
         parts = _shares(
