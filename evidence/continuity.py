@@ -85,9 +85,10 @@ class Jump:
     # hue is noise on dark pixels, so a keyframe redrawing a dark close-up jumps in hue only
     value: float = math.nan
     value_around: float = math.nan
-    # the largest other single-frame change within ``cut_persist_window_s`` either side, over the
-    # jump's: well under 1 when the picture around the jump only moves (a turning parcel, a pose
-    # that repeats), about 1 when it also switches back in one frame (an occluder, a flash)
+    # the largest other single-frame change within ``cut_persist_window_s`` either side that stands
+    # out of its own neighbouring steps (``cut_alone_step_ratio``), over the jump's: well under 1
+    # when the picture around the jump only moves (a turning parcel, a smooth zoom), about 1 when
+    # something enters or leaves in one frame (hands popping in, an occluder, a flash)
     step_around: float = math.nan
     # the same, counting only steps that switch the picture in one frame (each ``cut_return_step_ratio``
     # times its own neighbouring steps): what an occluder leaving or a flash ending does, where a
@@ -468,10 +469,11 @@ class NativeTrack:
             return None
         return _flow_residual(a[2], b[2])
 
-    def _switch(self, i: int, jump: int) -> bool:
+    def _switch(self, i: int, jump: int, ratio: float | None = None) -> bool:
         """Whether the step into frame ``i`` switches the picture in one frame: its change is
-        ``cut_return_step_ratio`` times the mean of up to two non-repeated steps either side (the
-        jump at ``jump`` left out, so the step right after a one-frame occluder still counts)."""
+        ``ratio`` (default ``cut_return_step_ratio``) times the mean of up to two non-repeated steps
+        either side (the jump at ``jump`` left out, so the step right after a one-frame occluder
+        still counts)."""
         c = self.content[i]
         if math.isnan(c) or c < REPEAT_MAX:
             return False
@@ -489,7 +491,8 @@ class NativeTrack:
                     if got == 2:
                         break
         around = float(np.mean(neigh)) if neigh else 0.0
-        return c >= self.cfg.cut_return_step_ratio * max(around, 1.0)
+        limit = self.cfg.cut_return_step_ratio if ratio is None else ratio
+        return c >= limit * max(around, 1.0)
 
     def _update_pending(self, t: float, hsv: np.ndarray, border: np.ndarray) -> None:
         cfg = self.cfg
@@ -518,7 +521,14 @@ class NativeTrack:
         lo, hi = p.t - cfg.cut_persist_window_s - 1e-6, p.t + cfg.cut_persist_window_s + 1e-6
         a, b = bisect.bisect_left(self.times, lo), bisect.bisect_right(self.times, hi)
         steps = [c for i in range(a, b) if i != p.index and not math.isnan(c := self.content[i])]
-        step = max(steps) / p.content if steps else math.nan
+        # only steps standing out of their own neighbours count: a smooth burst of motion (a zoom,
+        # the hands taking the parcel) rises and falls over several frames
+        alone = [
+            self.content[i]
+            for i in range(a, b)
+            if i != p.index and self._switch(i, p.index, cfg.cut_alone_step_ratio)
+        ]
+        step = max(alone, default=0.0) / p.content if steps else math.nan
         switches = [self.content[i] for i in range(a, b) if i != p.index and self._switch(i, p.index)]
         switch = max(switches, default=0.0) / p.content if steps else math.nan
         keep = not math.isnan(persist) and (
@@ -603,7 +613,8 @@ def native_breaks(
     (``cut_native_value_min``), not only hue, and more than a change of light explains
     (``cut_relit_max``, ``cut_relit_reorder_ratio``: a lamp switched on in the shot steps the
     brightness at once). A jump standing on its abruptness alone must be the
-    largest frame step around it (``cut_alone_step_max``) and, at a grid keyframe, well above what
+    largest frame step around it that stands out of its own neighbours (``cut_alone_step_max``,
+    ``cut_alone_step_ratio``: a smooth zoom's steps do not count) and, at a grid keyframe, well above what
     the nearest other grid keyframes do (``cut_keyframe_pulse_ratio``). A cut is a splice when the
     palette changes (``splice_palette_distance``) and nothing of the border stays as it was
     (``splice_border_kept_max``). ``keyframes``: the encoder's grid keyframes
