@@ -85,10 +85,11 @@ class Jump:
     # hue is noise on dark pixels, so a keyframe redrawing a dark close-up jumps in hue only
     value: float = math.nan
     value_around: float = math.nan
-    # the largest other single-frame change within ``cut_persist_window_s`` either side that stands
-    # out of its own neighbouring steps (``cut_alone_step_ratio``), over the jump's: well under 1
-    # when the picture around the jump only moves (a turning parcel, a smooth zoom), about 1 when
-    # something enters or leaves in one frame (hands popping in, an occluder, a flash)
+    # the largest other single-frame change within ``cut_persist_window_s`` either side (before the
+    # jump only steps standing out of their own neighbours, ``cut_alone_step_ratio``), over the
+    # jump's: well under 1 when the picture around the jump only moves (a turning parcel, a smooth
+    # zoom that ended before it), about 1 when something enters in one frame and moves on (hands
+    # popping in), an occluder or a flash
     step_around: float = math.nan
     # the same, counting only steps that switch the picture in one frame (each ``cut_return_step_ratio``
     # times its own neighbouring steps): what an occluder leaving or a flash ending does, where a
@@ -521,12 +522,14 @@ class NativeTrack:
         lo, hi = p.t - cfg.cut_persist_window_s - 1e-6, p.t + cfg.cut_persist_window_s + 1e-6
         a, b = bisect.bisect_left(self.times, lo), bisect.bisect_right(self.times, hi)
         steps = [c for i in range(a, b) if i != p.index and not math.isnan(c := self.content[i])]
-        # only steps standing out of their own neighbours count: a smooth burst of motion (a zoom,
-        # the hands taking the parcel) rises and falls over several frames
+        # before the jump only steps standing out of their own neighbours count: a smooth burst of
+        # motion that ended (the zoom out of a close-up) rose and fell over several frames; after
+        # it every step counts (something that entered in one frame moves on)
         alone = [
             self.content[i]
             for i in range(a, b)
-            if i != p.index and self._switch(i, p.index, cfg.cut_alone_step_ratio)
+            if (i < p.index and self._switch(i, p.index, cfg.cut_alone_step_ratio))
+            or (i > p.index and not math.isnan(self.content[i]))
         ]
         step = max(alone, default=0.0) / p.content if steps else math.nan
         switches = [self.content[i] for i in range(a, b) if i != p.index and self._switch(i, p.index)]
@@ -613,8 +616,8 @@ def native_breaks(
     (``cut_native_value_min``), not only hue, and more than a change of light explains
     (``cut_relit_max``, ``cut_relit_reorder_ratio``: a lamp switched on in the shot steps the
     brightness at once). A jump standing on its abruptness alone must be the
-    largest frame step around it that stands out of its own neighbours (``cut_alone_step_max``,
-    ``cut_alone_step_ratio``: a smooth zoom's steps do not count) and, at a grid keyframe, well above what
+    largest frame step around it (``cut_alone_step_max``; before it only steps standing out of
+    their own neighbours, ``cut_alone_step_ratio``: a smooth zoom that ended does not count) and, at a grid keyframe, well above what
     the nearest other grid keyframes do (``cut_keyframe_pulse_ratio``). A cut is a splice when the
     palette changes (``splice_palette_distance``) and nothing of the border stays as it was
     (``splice_border_kept_max``). ``keyframes``: the encoder's grid keyframes

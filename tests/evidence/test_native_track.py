@@ -346,3 +346,25 @@ def test_a_smooth_zoom_before_a_cut_does_not_hide_it() -> None:
     (jump,) = [j for j in popped.jumps if abs(j.t - 40 / FPS) < 1e-6]
     assert jump.step_around > CFG.cut_alone_step_max
     assert native_breaks([popped], CFG) == []
+
+
+def test_hands_entering_in_one_frame_and_moving_on_are_no_cut() -> None:
+    """Held-out 10017 no_label: hands came up into a still view in one frame and then moved on fast.
+    Their entry is a persistent single-frame jump, and the steps after it are a smooth burst; after a
+    jump every step counts, so the jump does not stand alone."""
+    world = _world(5)
+    hand = cv2.resize(_world(9)[:360, :480], (160, 120), interpolation=cv2.INTER_AREA)
+    rng = np.random.default_rng(4)
+    track = NativeTrack(CFG)
+    view = cv2.resize(world[200:470, 300:780], (160, 90), interpolation=cv2.INTER_AREA)
+    for i in range(75):
+        img = view.copy()
+        if i >= 40:  # in from the bottom edge at once, then reaching up and across the view
+            k = max(0, i - 46)
+            top, left = max(5, 55 - 5 * k), min(80, 30 + 4 * k)
+            img[top:, left : left + 60] = hand[: 90 - top, 40 - k % 40 : 100 - k % 40]
+        noise = rng.normal(0, 1.0, img.shape)
+        track.feed(i / FPS, np.clip(img + noise, 0, 255).astype(np.uint8))
+    (jump,) = [j for j in track.jumps if abs(j.t - 40 / FPS) < 1e-6]
+    assert jump.persist >= CFG.cut_persist_min and jump.abrupt >= CFG.cut_native_ratio
+    assert native_breaks([track], CFG) == []
