@@ -214,7 +214,7 @@ def _capturing(target: Path | None) -> Callable[[dict[str, Any]], None]:
     from evidence import analyzer
 
     seen: dict[str, Any] = {}
-    read_story, judge_all = analyzer.read_story, analyzer.judge_all
+    read_story, judge_all = analyzer.read_story, analyzer.judge_all  # type: ignore[attr-defined]
 
     def story(*args: Any, **kwargs: Any) -> Any:
         seen["story_args"] = (args, kwargs)
@@ -224,12 +224,12 @@ def _capturing(target: Path | None) -> Callable[[dict[str, Any]], None]:
         seen["evidence"] = ev
         return judge_all(ev)
 
-    analyzer.read_story, analyzer.judge_all = story, judge  # type: ignore[assignment]
+    analyzer.read_story, analyzer.judge_all = story, judge  # type: ignore[attr-defined]
 
     def write(info: dict[str, Any]) -> None:
         import pickle
 
-        analyzer.read_story, analyzer.judge_all = read_story, judge_all  # type: ignore[assignment]
+        analyzer.read_story, analyzer.judge_all = read_story, judge_all  # type: ignore[attr-defined]
         if "evidence" in seen:
             part = target.with_suffix(f".{os.getpid()}.part")
             part.write_bytes(pickle.dumps({**seen, **info}, protocol=pickle.HIGHEST_PROTOCOL))

@@ -427,7 +427,7 @@ def _lookup(rows: int) -> None:
     def counted(
         self: Store, tenant_id: str, probes: list[int], limit: int, radius: int = 0
     ) -> list[tuple[int, int]]:
-        found = plain(self, tenant_id, probes, limit, radius)  # type: ignore[arg-type]
+        found = plain(self, tenant_id, probes, limit, radius)
         read.append(len(found))
         return found
 

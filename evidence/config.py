@@ -403,6 +403,10 @@ class AnalysisConfig:
     """A steady stretch counts as a face turned to the camera (colour-independent count) when it
     lasts this long, first sample to last: faces are held 0.6 s or more (5th percentile, tuning
     seeds 0-23), the hands' work on the tape before the flaps move leaves stretches of 0.24-0.36 s."""
+    face_waybill_slack_s: float = 0.5
+    """The first steady stretch before the opening is the waybill's close-up (the top face, counted
+    again when it is shown as a face later) when the waybill is read within this many seconds of
+    the stretch: reads fall on sampled frames around, not only inside, the hold."""
     face_distinct_threshold: float = 0.12
     """Descriptor distance above which two views show different faces."""
     opening_min_s: float = 1.0

@@ -8,10 +8,28 @@ scene has (a plain cardboard face and a printed label score alike when both are 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import cv2
 import numpy as np
 
 __all__ = ["blur_effect", "edge_spread", "stretch_contrast", "subject_blur", "tile_blur"]
+
+
+def _blur_diffs(img: np.ndarray, h_size: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """For each direction (along rows, then along columns): the neighbour differences of ``img``
+    and of its box blur over ``h_size`` pixels, without the border the box filter smears."""
+    for ksize, axis in (((h_size, 1), 1), ((1, h_size), 0)):
+        blurred = cv2.blur(img, ksize)
+        if axis == 1:
+            inner = (slice(None), slice(h_size, -h_size))
+            yield (
+                cv2.absdiff(img[:, 1:], img[:, :-1])[inner],
+                cv2.absdiff(blurred[:, 1:], blurred[:, :-1])[inner],
+            )
+        else:
+            inner = (slice(h_size, -h_size), slice(None))
+            yield cv2.absdiff(img[1:], img[:-1])[inner], cv2.absdiff(blurred[1:], blurred[:-1])[inner]
 
 
 def blur_effect(grey: np.ndarray, h_size: int = 11) -> float:
@@ -23,16 +41,7 @@ def blur_effect(grey: np.ndarray, h_size: int = 11) -> float:
     src = grey if grey.dtype == np.uint8 else np.clip(grey, 0, 255)
     img = (src * 64).astype(np.uint16) if src.dtype != np.uint8 else src.astype(np.uint16) << 6
     worst = 0.0
-    for ksize, axis in (((h_size, 1), 1), ((1, h_size), 0)):
-        blurred = cv2.blur(img, ksize)
-        if axis == 1:  # neighbour differences along the axis; ignore the border the box filter smears
-            inner = (slice(None), slice(h_size, -h_size))
-            d_img = cv2.absdiff(img[:, 1:], img[:, :-1])[inner]
-            d_blur = cv2.absdiff(blurred[:, 1:], blurred[:, :-1])[inner]
-        else:
-            inner = (slice(h_size, -h_size), slice(None))
-            d_img = cv2.absdiff(img[1:], img[:-1])[inner]
-            d_blur = cv2.absdiff(blurred[1:], blurred[:-1])[inner]
+    for d_img, d_blur in _blur_diffs(img, h_size):
         total = float(cv2.sumElems(d_img)[0])
         if total <= 1e-6:
             return 1.0  # a flat frame shows nothing
@@ -58,16 +67,7 @@ def tile_blur(
     cols, rows = grid
     blur = np.zeros((rows, cols), np.float32)
     texture = np.zeros((rows, cols), np.float32)
-    for ksize, axis in (((h_size, 1), 1), ((1, h_size), 0)):
-        blurred = cv2.blur(img, ksize)
-        if axis == 1:
-            inner = (slice(None), slice(h_size, -h_size))
-            d_img = cv2.absdiff(img[:, 1:], img[:, :-1])[inner]
-            d_blur = cv2.absdiff(blurred[:, 1:], blurred[:, :-1])[inner]
-        else:
-            inner = (slice(h_size, -h_size), slice(None))
-            d_img = cv2.absdiff(img[1:], img[:-1])[inner]
-            d_blur = cv2.absdiff(blurred[1:], blurred[:-1])[inner]
+    for d_img, d_blur in _blur_diffs(img, h_size):
         if d_img.size == 0:
             return np.ones((rows, cols), np.float32), texture
         total = cv2.resize(d_img, (cols, rows), interpolation=cv2.INTER_AREA).astype(np.float32)

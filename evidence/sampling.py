@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import AnalysisConfig
-from .signals import Sample
+from .signals import Sample, rises
 
 __all__ = ["PacketEvidence", "Window", "choose_mode", "merge_windows", "pixel_windows"]
 
@@ -258,7 +258,9 @@ class PacketEvidence:
         hi = np.searchsorted(t, t + half_s, side="right")
         level = np.array([np.median(size[a:b]) for a, b in zip(lo, hi, strict=True)]) / self.quiet
         quiet = level <= self.cfg.motion_proxy_steady
-        quiet &= ~self._bumps(t, level)
+        # a turn of a thin parcel moves little of the picture and stays under the steady level
+        cfg = self.cfg
+        quiet &= ~rises(t, level, cfg.quiet_bump_min, cfg.quiet_bump_ratio, cfg.quiet_bump_side_s)
         spans: list[tuple[float, float]] = []
         start: int | None = None
         for i, q in enumerate([*quiet, False]):
@@ -270,24 +272,6 @@ class PacketEvidence:
                     spans.append((a, b))
                 start = None
         return spans
-
-    def _bumps(self, t: np.ndarray, level: np.ndarray) -> np.ndarray:
-        """Frames on a clear rise of the packet level between two calmer stretches: a turn of a
-        thin parcel (an envelope shown edge-on) moves little of the picture and stays under the
-        absolute steady level, yet stands well above the holds either side of it. A frame is on a
-        bump when its level is at least ``quiet_bump_min`` and ``quiet_bump_ratio`` times the
-        lowest level within ``quiet_bump_side_s`` on *each* side."""
-        cfg = self.cfg
-        out = np.zeros(len(t), bool)
-        left = np.searchsorted(t, t - cfg.quiet_bump_side_s)
-        right = np.searchsorted(t, t + cfg.quiet_bump_side_s, side="right")
-        for i in np.nonzero(level >= cfg.quiet_bump_min)[0]:
-            if left[i] >= i or i + 1 >= right[i]:  # nothing on one side (the ends, a pause)
-                continue
-            low_l = level[left[i] : i].min()
-            low_r = level[i + 1 : right[i]].min()
-            out[i] = level[i] >= cfg.quiet_bump_ratio * max(low_l, low_r)
-        return out
 
     def motion_proxy(self, t: float, half_s: float = 0.25) -> float:
         """Median non-key packet size near ``t`` relative to the video's quiet level (1 = quiet)."""

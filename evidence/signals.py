@@ -29,6 +29,7 @@ __all__ = [
     "is_defocused",
     "is_washed_out",
     "measure",
+    "rises",
 ]
 
 TINY = (96, 54)  # w, h of the per-sample thumbnail kept for scene analysis (landscape; swapped for portrait)
@@ -225,3 +226,22 @@ def is_washed_out(s: Sample, cfg: AnalysisConfig) -> bool:
     print and damage dark)."""
     bright = s.luma > cfg.bright_mean_min or s.blown > cfg.clipped_fraction_max
     return bright and s.shadow > cfg.washed_shadow_min
+
+
+def rises(t: np.ndarray, level: np.ndarray, minimum: float, ratio: float, side_s: float) -> np.ndarray:
+    """Points on a clear rise of ``level`` between two calmer stretches: the turn of a thin parcel
+    (a bag or envelope shown edge-on) changes little of the picture, yet stands well above the
+    holds either side of it. A point is on a rise when its level is at least ``minimum`` and
+    ``ratio`` times the calmest level within ``side_s`` on *each* side (NaN levels are ignored;
+    with nothing on one side, at the ends or across a pause, it is not). ``t`` is increasing."""
+    out = np.zeros(len(t), bool)
+    left = np.searchsorted(t, t - side_s)
+    right = np.searchsorted(t, t + side_s, side="right")
+    with np.errstate(invalid="ignore"):
+        candidates = np.nonzero(level >= minimum)[0]
+    for i in candidates:
+        before, after = level[left[i] : i], level[i + 1 : right[i]]
+        if np.isnan(before).all() or np.isnan(after).all():  # also when a side is empty
+            continue
+        out[i] = level[i] >= ratio * max(np.nanmin(before), np.nanmin(after))
+    return out

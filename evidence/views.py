@@ -23,7 +23,7 @@ import numpy as np
 
 from .config import AnalysisConfig
 from .scene import SceneFeatures, describe, distance_matrix, learn_table, view_distance
-from .signals import Sample, is_blurred
+from .signals import Sample, is_blurred, rises
 
 __all__ = ["FaceEstimate", "Span", "Story", "read_story"]
 
@@ -116,7 +116,14 @@ def holds_of(samples: Sequence[Sample], weights: Sequence[float], cfg: AnalysisC
     spans: list[Span] = []
     run: list[float] = []
     held = 0.0
-    turns = _content_bumps(samples, cfg)
+    content = np.array([s.pair.content if s.pair is not None else np.nan for s in samples], float)
+    turns = rises(
+        np.array([s.t for s in samples]),
+        content,
+        cfg.hold_bump_min,
+        cfg.quiet_bump_ratio,
+        cfg.quiet_bump_side_s,
+    )
     for s, w, turn in zip(samples, weights, turns, strict=False):
         if _steady(s, cfg) and not turn:
             run.append(s.t)
@@ -128,26 +135,6 @@ def holds_of(samples: Sequence[Sample], weights: Sequence[float], cfg: AnalysisC
     if run and held >= cfg.face_min_view_s:
         spans.append(Span(run[0], run[-1]))
     return spans
-
-
-def _content_bumps(samples: Sequence[Sample], cfg: AnalysisConfig) -> list[bool]:
-    """Samples on a clear rise of the content change between calmer ones: the turn of a thin
-    parcel (a bag or envelope turned edge-on) changes little of the picture and stays under the
-    steady limit, yet stands well above the held views either side of it. A sample is on a bump
-    when its change is at least ``hold_bump_min`` and ``quiet_bump_ratio`` times the calmest
-    change within ``quiet_bump_side_s`` on *each* side."""
-    content = np.array(
-        [s.pair.content if s.pair is not None and not math.isnan(s.pair.content) else np.nan for s in samples]
-    )
-    t = np.array([s.t for s in samples])
-    out = [False] * len(samples)
-    for i in np.nonzero(content >= cfg.hold_bump_min)[0]:
-        left = content[(t >= t[i] - cfg.quiet_bump_side_s) & (t < t[i])]
-        right = content[(t > t[i]) & (t <= t[i] + cfg.quiet_bump_side_s)]
-        if len(left) == 0 or len(right) == 0 or np.isnan(left).all() or np.isnan(right).all():
-            continue
-        out[i] = bool(content[i] >= cfg.quiet_bump_ratio * max(np.nanmin(left), np.nanmin(right)))
-    return out
 
 
 def read_story(
@@ -254,7 +241,8 @@ def read_story(
     # cannot be told from the surface (kraft on wood).
     before = [h for h in holds if h.end < until - 0.2 and h.length >= cfg.face_hold_min_s]
     waybill_first = bool(before) and any(
-        before[0].start - 0.5 <= t <= before[0].end + 0.5 for t in waybill_times
+        before[0].start - cfg.face_waybill_slack_s <= t <= before[0].end + cfg.face_waybill_slack_s
+        for t in waybill_times
     )
     steady_faces = len(before) - (1 if waybill_first else 0)
     if parcel and steady_faces > faces.held_views:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from ..model import CreationTime, Element, ElementResult, Finding, Severity
-from .base import SOURCES, Evidence, conclude, default_rule
+from .base import SOURCES, Evidence, conclude, default_rule, text_params
 
 __all__ = ["judge_timeliness"]
 
@@ -30,21 +30,6 @@ def _human(delta: timedelta) -> str:
     return f"{seconds / 60:.0f} min"
 
 
-def _params(**values: object) -> dict[str, str]:
-    """Finding parameters as language-neutral text: ISO 8601 times, plain numbers (seconds)."""
-    out: dict[str, str] = {}
-    for name, value in values.items():
-        if isinstance(value, datetime):
-            out[name] = value.isoformat()
-        elif isinstance(value, timedelta):
-            out[name] = f"{value.total_seconds():g}"
-        elif isinstance(value, float):
-            out[name] = f"{value:g}"
-        else:
-            out[name] = str(value)
-    return out
-
-
 def judge_timeliness(ev: Evidence) -> ElementResult:
     cfg = ev.cfg
     case = ev.case
@@ -66,7 +51,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     + "; ".join(_fmt(ct) for ct in ev.video.creation_times)
                     + " (metadata may have been rewritten)",
                     rule="creation times within 1 h of each other",
-                    params=_params(
+                    params=text_params(
                         spread_s=spread, times="; ".join(_fmt(ct) for ct in ev.video.creation_times)
                     ),
                 )
@@ -88,7 +73,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     else "no video was submitted, so when the first opening was recorded cannot be checked"
                 ),
                 source=SOURCES["first_opening"],
-                params=_params(variant="video" if ev.video is not None else "no_video"),
+                params=text_params(variant="video" if ev.video is not None else "no_video"),
             )
         )
     elif case.return_signed_at is None:
@@ -101,7 +86,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                 Severity.WARNING,
                 f"recorded {_fmt(created)}, but the case does not say when the return was signed for",
                 source=SOURCES["first_opening"],
-                params=_params(recorded=created.value, recorded_by=created.source),
+                params=text_params(recorded=created.value, recorded_by=created.source),
             )
         )
     else:
@@ -121,7 +106,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     rule=f"creation time ≥ sign-for time − {cfg.clock_tolerance_s:g} s clock tolerance",
                     source=SOURCES["first_opening"],
                     value=round(delta.total_seconds(), 1),
-                    params=_params(
+                    params=text_params(
                         recorded=created.value,
                         recorded_by=created.source,
                         signed=signed,
@@ -143,7 +128,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     + " (assumption: the seeds require the first opening, not a number of hours)",
                     source=SOURCES["first_opening"],
                     value=round(delta.total_seconds() / 3600, 2),
-                    params=_params(
+                    params=text_params(
                         recorded=created.value,
                         recorded_by=created.source,
                         signed=signed,
@@ -163,7 +148,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     rule=default_rule("max_record_delay_h", cfg.max_record_delay_h, " h"),
                     source=SOURCES["first_opening"],
                     value=round(hours, 2),
-                    params=_params(
+                    params=text_params(
                         recorded=created.value,
                         recorded_by=created.source,
                         signed=signed,
@@ -180,7 +165,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     E,
                     Severity.INFO,
                     f"the creation time has no time zone; {cfg.limits.assume_timezone} was assumed",
-                    params=_params(zone=cfg.limits.assume_timezone),
+                    params=text_params(zone=cfg.limits.assume_timezone),
                 )
             )
 
@@ -198,7 +183,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     rule="evidence submitted before the end of the evidence period (举证期)",
                     source=SOURCES["in_time"],
                     value=round((submitted - deadline).total_seconds() / 3600, 2),
-                    params=_params(submitted=submitted, deadline=deadline, late_s=submitted - deadline),
+                    params=text_params(submitted=submitted, deadline=deadline, late_s=submitted - deadline),
                 )
             )
         else:
@@ -209,7 +194,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     Severity.INFO,
                     f"submitted {submitted.isoformat()}, before the evidence deadline {deadline.isoformat()}",
                     source=SOURCES["in_time"],
-                    params=_params(submitted=submitted, deadline=deadline),
+                    params=text_params(submitted=submitted, deadline=deadline),
                 )
             )
         if created is not None and created.value > submitted + timedelta(seconds=cfg.clock_tolerance_s):
@@ -221,7 +206,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                     f"the file claims to be recorded ({created.value.isoformat()}) after it was submitted: its clock "
                     "or metadata is wrong",
                     source=SOURCES["first_opening"],
-                    params=_params(recorded=created.value, submitted=submitted),
+                    params=text_params(recorded=created.value, submitted=submitted),
                 )
             )
             score = 0.0
@@ -238,7 +223,7 @@ def judge_timeliness(ev: Evidence) -> ElementResult:
                 Severity.WARNING,
                 f"the case has no {missing}, so timely submission cannot be checked",
                 source=SOURCES["in_time"],
-                params=_params(
+                params=text_params(
                     variant="both"
                     if deadline is None and submitted is None
                     else "deadline"
