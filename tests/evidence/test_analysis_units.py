@@ -19,7 +19,7 @@ from evidence.quality import blur_effect
 from evidence.reel import Reel
 from evidence.sampling import PacketEvidence, Window, choose_mode, merge_windows
 from evidence.scene import describe, learn_table
-from evidence.signals import PairSignals, Sample
+from evidence.signals import PairSignals, Sample, rises
 from tests.evidence._media_helpers import frames_in_memory
 
 CFG = AnalysisConfig()
@@ -174,6 +174,24 @@ def test_blur_effect_grows_with_blur() -> None:
     values = [blur_effect(cv2.GaussianBlur(img, (0, 0), s) if s else img) for s in (0, 1.5, 4.0)]
     assert values == sorted(values) and values[0] < 0.3 < values[2]
     assert blur_effect(np.full((90, 160), 128, np.uint8)) == 1.0
+
+
+def test_a_rise_stands_above_calm_on_both_sides() -> None:
+    """The turn of a thin parcel: a short rise between two holds is flagged; a rise at an end or
+    next to a pause (nothing on one side), a plateau of motion and an unknown level are not."""
+    t = np.arange(0.0, 4.0, 0.1)
+    level = np.full(len(t), 0.5)
+    level[19:21] = 2.0  # a turn at 1.9-2.0 s between calm stretches
+    level[:2] = 3.0  # motion at the very start: nothing before it
+    flagged = rises(t, level, minimum=1.2, ratio=3.0, side_s=0.75)
+    assert np.nonzero(flagged)[0].tolist() == [19, 20]
+    busy = np.full(len(t), 2.0)  # moving all along: no calmer side
+    assert not rises(t, busy, 1.2, 3.0, 0.75).any()
+    unknown = level.copy()
+    unknown[10:19] = np.nan  # nothing measured before the turn
+    assert not rises(t, unknown, 1.2, 3.0, 0.75)[19]
+    paused = np.concatenate([t[:20], t[20:] + 5.0])  # a pause right after 1.9 s
+    assert not rises(paused, level, 1.2, 3.0, 0.75)[19]
 
 
 def test_reel_is_bounded_and_finds_the_nearest_frame() -> None:
