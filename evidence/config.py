@@ -113,6 +113,17 @@ class AnalysisConfig:
     videos are analysed side by side, so the workers do not fight over the cores."""
     sampling_mode: str = "auto"
     """"auto" picks hybrid or dense per video; "dense" forces one dense decode; "hybrid" prefers it."""
+    keyframe_grid_tolerance: float = 0.1
+    """A keyframe placed off the video's grid is an edit trace only where the video has a grid: at
+    least ``keyframe_grid_min_gops`` groups of frames, and ``keyframe_grid_min_share`` of them within
+    this share of the median group length. An encoder left to place keyframes at scene changes
+    alone (x264's default interval of 250 frames is longer than a short clip) puts every keyframe
+    on a big change of the picture, a fast movement as much as an edit: such a keyframe adds
+    nothing to what the pixels show (a real take's bird head re-encoded that way, keyframes at 0
+    and 8.72 s only, was a CUT; so was a fade variant re-encoded with keyframes 2.4, 1.24, 0.4, 2.2
+    and 0.68 s apart)."""
+    keyframe_grid_min_gops: int = 3
+    keyframe_grid_min_share: float = 0.5
     hybrid_max_keyframe_interval_s: float = 1.1
     """Hybrid sampling only when keyframes come at least this often (phones: about every second)."""
     keyframe_grid_jitter: float = 0.02
@@ -529,6 +540,12 @@ class AnalysisConfig:
             raise InvalidInput("must be in (0, 30]", field="analysis_fps")
         if not 0 < self.dense_fps <= 30:
             raise InvalidInput("must be in (0, 30]", field="dense_fps")
+        if not 0 < self.keyframe_grid_tolerance < 1:
+            raise InvalidInput("must be in (0, 1)", field="keyframe_grid_tolerance")
+        if not 0 < self.keyframe_grid_min_share <= 1:
+            raise InvalidInput("must be in (0, 1]", field="keyframe_grid_min_share")
+        if self.keyframe_grid_min_gops < 2:
+            raise InvalidInput("must be at least 2", field="keyframe_grid_min_gops")
         if not self.keyframe_grid_jitter < 1:
             raise InvalidInput("must be under 1", field="keyframe_grid_jitter")
         if not 0 < self.min_good_fraction <= 1:

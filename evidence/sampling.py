@@ -102,6 +102,19 @@ class PacketEvidence:
         limit = (1.0 - self.cfg.keyframe_grid_jitter) * float(np.median(gops))
         return [float(self.t[i]) for g, i in zip(gops, idx[1:], strict=True) if g < limit]
 
+    def has_keyframe_grid(self) -> bool:
+        """Whether the encoder kept a keyframe cadence (a camera's every N frames, or an encoder's
+        interval with a few scene-cut keyframes between): enough groups of frames, most of them
+        about the median length (``keyframe_grid_*``). Without one, keyframes mark only where the
+        encoder saw the picture change."""
+        cfg = self.cfg
+        gops = np.diff(np.nonzero(self.key)[0])
+        if len(gops) < cfg.keyframe_grid_min_gops:
+            return False
+        regular = float(np.median(gops))
+        on = np.abs(gops - regular) <= cfg.keyframe_grid_tolerance * regular
+        return int(on.sum()) >= cfg.keyframe_grid_min_gops and float(on.mean()) >= cfg.keyframe_grid_min_share
+
     def grid_keyframes(self) -> list[float]:
         """The keyframes on the encoder's regular grid (all but :meth:`scene_cut_keyframes`)."""
         inserted = set(self.scene_cut_keyframes())
@@ -176,12 +189,12 @@ class PacketEvidence:
 
         A keyframe there that is off the video's keyframe grid (its distance from the previous one
         more than 25 % away from the median keyframe interval: encoders insert one at a scene
-        change), or a near-intra P-frame there with no other within a second (motion compensation
+        change; only where the video has a grid, :meth:`has_keyframe_grid`), or a near-intra P-frame there with no other within a second (motion compensation
         failed once, not in a rhythm some encoders keep).
         """
         keys = self.keyframe_times
         near = np.nonzero(np.abs(keys - t) <= tol + 1e-6)[0]
-        if len(near) and near[0] > 0:
+        if len(near) and near[0] > 0 and self.has_keyframe_grid():
             regular = float(np.median(np.diff(keys)))
             since = float(keys[near[0]] - keys[near[0] - 1])
             if abs(since - regular) > 0.25 * regular:

@@ -115,6 +115,21 @@ def test_gaps_tiny_runs_and_off_cadence_keyframes() -> None:
     assert pe.off_cadence_keyframes() == [pytest.approx(1.5)]
 
 
+def test_a_keyframe_off_the_grid_marks_an_edit_only_where_there_is_a_grid() -> None:
+    """A camera's (or an encoder's) cadence with one keyframe inserted: an edit trace there. An
+    encoder left to place keyframes at scene changes alone (no cadence): its keyframes sit on fast
+    movements as much as on edits, so none of them is a trace."""
+    sizes, keys = steady_sizes(240)
+    grid = packets(sizes, [*keys, 45])
+    assert grid.has_keyframe_grid()
+    assert grid.edit_mark(45 / 30, 0.02) == "an encoder inserted a keyframe at that frame"
+    assert grid.edit_mark(120 / 30, 0.02) is None  # a keyframe on the grid
+    for scene_cuts in ([0, 218], [0, 60, 91, 101, 156, 173]):  # the two real clips' keyframe frames
+        loose = packets(sizes, scene_cuts, fps=25.0)
+        assert not loose.has_keyframe_grid()
+        assert all(loose.edit_mark(k / 25, 0.02) is None for k in scene_cuts)
+
+
 def test_windows_merge_and_clip() -> None:
     merged = merge_windows(
         [Window(-0.2, 0.5, "a"), Window(0.4, 1.0, "b"), Window(5.0, 6.0, "c"), Window(9.8, 11, "d")], 10.0
