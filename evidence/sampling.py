@@ -57,6 +57,7 @@ class PacketEvidence:
         self.median_nonkey = float(np.median(nonkey)) if len(nonkey) else 0.0
         self._tiny_flags = self._tiny()
         self._spikes: list[tuple[float, float, float]] | None = None
+        self._grid = self._keyframe_grid()
         self.dynamic_range = self._dynamic_range()
 
     def _dynamic_range(self) -> float:
@@ -107,6 +108,9 @@ class PacketEvidence:
         interval with a few scene-cut keyframes between): enough groups of frames, most of them
         about the median length (``keyframe_grid_*``). Without one, keyframes mark only where the
         encoder saw the picture change."""
+        return self._grid
+
+    def _keyframe_grid(self) -> bool:
         cfg = self.cfg
         gops = np.diff(np.nonzero(self.key)[0])
         if len(gops) < cfg.keyframe_grid_min_gops:
@@ -189,8 +193,9 @@ class PacketEvidence:
 
         A keyframe there that is off the video's keyframe grid (its distance from the previous one
         more than 25 % away from the median keyframe interval: encoders insert one at a scene
-        change; only where the video has a grid, :meth:`has_keyframe_grid`), or a near-intra P-frame there with no other within a second (motion compensation
-        failed once, not in a rhythm some encoders keep).
+        change; only where the video has a grid, :meth:`has_keyframe_grid`), or a near-intra
+        P-frame there with no other within a second (motion compensation failed once, not in a
+        rhythm some encoders keep).
         """
         keys = self.keyframe_times
         near = np.nonzero(np.abs(keys - t) <= tol + 1e-6)[0]
