@@ -254,9 +254,16 @@ class AnalysisConfig:
     native_max_side: int = 160
     """Long side of the small copy of *every* decoded frame (dense pass and dense windows) that
     continuity compares frame by frame at the native rate; 0 turns the native track off."""
-    cut_native_min: float = 5.0
+    cut_native_min: float = 4.0
     """Content change between two consecutive native frames that can be a cut. Low on purpose: in a
-    calm shot a single-frame jump is telling even when small; abruptness and persistence decide."""
+    calm shot a single-frame jump is telling even when small; abruptness and persistence decide.
+    (5 until 2026-12-06: tuning seed 24's cut, 4.38 against neighbours of 1.1, was missed.)"""
+    cut_native_floor: float = 0.3
+    """A jump's neighbouring frame changes count as at least this when its abruptness is measured
+    (plain and with motion followed): a calm generated or tripod shot changes by 0.0-1.0 between
+    frames, and a floor of 1.0 capped every small cut's abruptness at its own size (tuning seed 24:
+    3.9x under the floor of 1.0, 5.1x with motion followed under 0.3). Steps around a jump are
+    still judged against 1.0 (:meth:`NativeTrack._switch`)."""
     cut_native_ratio_min: float = 2.2
     """A native jump is a candidate when its change is this many times the mean of the two pairs
     either side (a pan, zoom or occluder changes the picture over several frames, a cut in one)."""

@@ -110,10 +110,11 @@ class Jump:
     reorder_around: float = math.nan
     # HSV of the frames either side, kept only when the jump may be a cut (its key frames)
     frames: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
+    floor: float = 1.0  # the neighbours' change counts as at least this (``cut_native_floor``)
 
     @property
     def ratio(self) -> float:
-        return self.content / max(self.neighbours, 1.0)
+        return self.content / max(self.neighbours, self.floor)
 
     @property
     def abrupt(self) -> float:
@@ -388,7 +389,7 @@ class NativeTrack:
         if not seen:
             return  # an isolated pair cannot show that its change is abrupt
         around = float(np.mean(neigh)) if neigh else 0.0
-        if c < cfg.cut_native_ratio_min * max(around, 1.0):
+        if c < cfg.cut_native_ratio_min * max(around, cfg.cut_native_floor):
             return
         before = self._ring_frame(k - 1)
         after = self._ring_frame(k)
@@ -458,7 +459,7 @@ class NativeTrack:
         if jump is None:
             return math.nan
         around = [d for d in (self._flow_diff(j) for j in neigh_at) if d is not None]
-        return jump / max(float(np.mean(around)) if around else 0.0, 1.0)
+        return jump / max(float(np.mean(around)) if around else 0.0, self.cfg.cut_native_floor)
 
     def _value_diff(self, k: int) -> float | None:
         a, b = self._ring_frame(k - 1), self._ring_frame(k)
@@ -558,6 +559,7 @@ class NativeTrack:
                 p.reorder,
                 p.reorder_around,
                 (p.before, p.after) if keep else None,
+                cfg.cut_native_floor,
             )
         )
 
