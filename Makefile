@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 PROTOS := $(wildcard protos/proofbox/v1/*.proto)
 PYTEST_ARGS ?=
 
-.PHONY: all run serve test fuzz check lint typecheck gen gen-check proto-lint bench bench-evidence bench-policy bench-server bench-batch bench-reuse bench-agreement ffmpeg fonts venv clean demo i18n i18n-extract i18n-update i18n-compile i18n-check
+.PHONY: all run serve test fuzz check lint typecheck gen gen-check proto-lint bench bench-evidence bench-policy bench-server bench-batch bench-reuse bench-agreement bench-real-takes ffmpeg fonts venv clean demo i18n i18n-extract i18n-update i18n-compile i18n-check
 
 all: test
 
@@ -129,6 +129,10 @@ AGREEMENT_GROUPS   ?= tuning,held_out
 bench-agreement: $(STAMP) ffmpeg
 	$(PY) -m bench.agreement --seeds $(AGREEMENT_SEEDS) --variants $(AGREEMENT_VARIANTS) \
 	  --out $(AGREEMENT_OUT) --groups $(AGREEMENT_GROUPS)
+
+# The corpus's real continuous takes, each re-encoded many ways: any continuity finding is a false one.
+bench-real-takes: $(STAMP) ffmpeg
+	$(PY) -m bench.real_takes
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

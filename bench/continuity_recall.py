@@ -10,7 +10,10 @@ A cut or splice whose two sides differ no more than neighbouring frames do (an e
 edge-on on both sides of the removed seconds) is counted, and also reported apart as "invisible":
 no pixel comparison can see it (see :func:`visibility`).
 Thresholds are only ever tuned on ``TUNING_SEEDS``; report ``HELD_OUT_SEEDS``. Videos are cached
-in ``--cache`` by seed, edit and generator source hash.
+in ``--cache`` by seed, edit and generator source hash. ``--explain`` decodes the 4 s around each
+missed cut or splice again at the native track's size and prints every candidate jump near it with
+its figures and the rule that turned it down (:func:`evidence.continuity.judge_jumps`), or the
+largest frame change there when no jump was even a candidate.
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from evidence import CaseFacts, Element
-from evidence.assess import assess
+from evidence import AnalysisConfig, CaseFacts, Element
+from evidence.assess import assess, fit_size
+from evidence.continuity import NativeTrack, judge_jumps
+from evidence.media.probe import probe_video, read_packets
 from evidence.media.synthetic import (
     HELD_OUT_SEEDS,
     TUNING_SEEDS,
@@ -37,6 +42,7 @@ from evidence.media.synthetic import (
     write_unboxing_video,
 )
 from evidence.media.tools import require_tool
+from evidence.sampling import PacketEvidence
 
 from .agreement import generator_hash
 
@@ -108,6 +114,55 @@ def visibility(path: Path, t: float, fps: float) -> float:
     return jump / max(float(np.median(others)) if others else 0.0, 1.0)
 
 
+def explain(path: Path, t: float, fps: float, cfg: AnalysisConfig | None = None) -> list[str]:
+    """Lines on what the native track made of the frames around ``t`` (a missed edit): each
+    candidate jump within 0.3 s with its figures and verdict, or the largest change when none."""
+    cfg = cfg or AnalysisConfig()
+    facts = probe_video(path, cfg.limits)
+    w, h = fit_size(facts.width, facts.height, cfg.native_max_side)
+    first = max(0, round((t - 2.0) * fps))
+    argv = [require_tool("ffmpeg"), "-v", "error", "-ss", f"{first / fps:.4f}", "-i", str(path), "-t", "4"]
+    argv += [
+        "-vf",
+        f"scale={w}:{h}:flags=area",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "bgr24",
+        "-fps_mode",
+        "passthrough",
+    ]
+    raw = subprocess.run([*argv, "pipe:"], capture_output=True, check=True, timeout=60).stdout
+    track = NativeTrack(cfg)  # scaled as evidence.media.decode scales the native copy
+    for i, frame in enumerate(np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)):
+        track.feed((first + i) / fps, frame)
+    packets = read_packets(path, facts.stream.index, cfg.limits)
+    pe = PacketEvidence(packets.pts, packets.size, packets.key, cfg)
+    judged = judge_jumps([track], cfg, pe.edit_mark, pe.grid_keyframes())
+    lines = []
+    for j, verdict in judged:
+        if abs(j.t - t) > 0.3:
+            continue
+        what = verdict if isinstance(verdict, str) else f"found: {verdict.kind}"
+        lines.append(
+            f"jump at {j.t:.2f} s: change {j.content:.2f} against {j.neighbours:.2f} around, "
+            f"{j.abrupt:.1f}x (motion followed), persist {j.persist:.2f}, brightness {j.value:.1f}, "
+            f"larger step near {j.step_around:.2f}: {what}"
+        )
+    if not lines:
+        near = [
+            (c, ti)
+            for ti, c in zip(track.times, track.content, strict=True)
+            if abs(ti - t) <= 0.1 and not np.isnan(c)
+        ]
+        c, ti = max(near, default=(float("nan"), t))
+        lines.append(
+            f"no candidate jump: the largest change within 0.1 s is {c:.2f} at {ti:.2f} s "
+            f"(cut_native_min {cfg.cut_native_min:g}, then {cfg.cut_native_ratio_min:g}x the frames around it)"
+        )
+    return lines
+
+
 def run_one(seed: int, edit: str, cache: Path, gen: str) -> dict[str, Any]:
     base = randomised_spec(seed)
     _, plain = render_frames(base)
@@ -166,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--edits", default=",".join(EDITS))
     ap.add_argument("--tolerance", type=float, default=1.0)
     ap.add_argument("--cache", type=Path, default=Path("bench/out/continuity-cache"))
+    ap.add_argument("--explain", action="store_true", help="for each missed cut or splice, why it was missed")
     args = ap.parse_args(argv)
     group = HELD_OUT_SEEDS if args.group == "held-out" else TUNING_SEEDS
     seeds = list(group[args.start : args.start + args.seeds])
@@ -181,6 +237,13 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"{edit:7s} seed {seed}: truth {r['truth']}{vis} found {r['found']} ({r['mode']})", flush=True
             )
+            if args.explain and edit in ("cut", "splice"):
+                for t, _ in r["truth"]:
+                    if EXPECTED[edit] not in matched((t, t), r["found"], args.tolerance):
+                        spec = randomised_spec(seed)
+                        path = args.cache / f"{seed}-{edit}-{gen}.mp4"
+                        for line in explain(path, t, spec.fps):
+                            print(f"          {line}", flush=True)
     print(f"\ncontinuity on {args.group} seeds {seeds[0]}..{seeds[-1]}, tolerance {args.tolerance:g} s")
     for edit in edits:
         rs = [r for r in results if r["edit"] == edit]

@@ -625,88 +625,99 @@ def native_breaks(
     (``splice_border_kept_max``). ``keyframes``: the encoder's grid keyframes
     (:meth:`evidence.sampling.PacketEvidence.grid_keyframes`).
     """
-    out: list[Break] = []
+    return [b for _, b in judge_jumps(tracks, cfg, edit_mark, keyframes) if isinstance(b, Break)]
+
+
+def judge_jumps(
+    tracks: Sequence[NativeTrack],
+    cfg: AnalysisConfig,
+    edit_mark: EditMark | None = None,
+    keyframes: Sequence[float] = (),
+) -> list[tuple[Jump, Break | str]]:
+    """Every candidate jump on the tracks with what :func:`native_breaks` made of it: the cut or
+    splice, or in words the rule that turned it down (for whoever looks into a missed cut)."""
+    out: list[tuple[Jump, Break | str]] = []
     for track in tracks:
         track.close()
-        for j in track.jumps:
-            if math.isnan(j.persist) or j.value < cfg.cut_native_value_min:
-                continue  # no brightness change: a keyframe redrawing hue noise in the dark, not a cut
-            if j.relit <= cfg.cut_relit_max and j.reorder <= cfg.cut_relit_reorder_ratio * max(
-                j.reorder_around, cfg.cut_relit_reorder_min
-            ):
-                continue  # the same picture under another light (a lamp switched on), not a cut
-            if j.frames is not None and _jolted(j.frames, cfg):
-                continue  # the same picture moved in one frame (a jolt of the hand), not a cut
-            evidence = [f"a single-frame jump {j.abrupt:.1f}x the frame changes around it (motion followed)"]
-            frame_dt = max(1e-3, j.t - j.t_before)
-            mark = None
-            if (
-                edit_mark is not None
-                and j.content >= cfg.cut_native_marked_min
-                and j.abrupt >= cfg.cut_native_marked_ratio
-            ):
-                mark = edit_mark(j.t, 0.5 * frame_dt)
-            if j.persist >= cfg.cut_persist_min:
-                evidence.append(f"the picture does not come back within {cfg.cut_persist_window_s:g} s")
-            elif j.abrupt >= cfg.cut_native_ratio and j.switch_around <= cfg.cut_return_step_max:
-                # a similar picture comes back, but only by moving (a parcel turning to a face
-                # like the one before): an occluder or a flash switches back in one frame as well
-                # (only such single-frame switches count: a burst of motion is no switch back)
-                evidence.append(
-                    "the picture only moves back towards the one before, never switching back in one frame"
-                )
-            else:
-                continue
-            # the mean brightness steps in this one frame, steady around it (not under a ratio of
-            # the frame changes: shake moves the picture, not its mean), and the step stays
-            brightness = (
-                j.persist >= cfg.cut_persist_min
-                and abs(j.luma_step) >= cfg.cut_luma_step_min
-                and abs(j.luma_step) >= cfg.cut_luma_step_ratio * j.luma_around
-            )
-            if mark is not None:
-                evidence.append(mark)
-            elif (
-                j.abrupt < cfg.cut_native_ratio and not brightness
-            ) or j.step_around > cfg.cut_alone_step_max:
-                continue  # standing on the pixels alone, it must be the largest step around it
-            else:  # abrupt on its own; on a regular keyframe it must also beat the keyframe redraw
-                pulse = _keyframe_pulse(track, j.t, keyframes, 0.5 * frame_dt)
-                if pulse is not None and j.content < cfg.cut_keyframe_pulse_ratio * pulse:
-                    continue
-                if j.abrupt < cfg.cut_native_ratio:
-                    evidence.append(
-                        f"the mean brightness steps by {abs(j.luma_step):.0f} in one frame, "
-                        f"steady within {j.luma_around:.1f} around it"
-                    )
-            # two different takes: the palette changes at once (the border colour alone could not
-            # tell), and nothing of the table or room around stays as it was
-            other_take = j.palette >= cfg.splice_palette_distance and not (
-                j.border_kept > cfg.splice_border_kept_max
-            )
-            kind = "splice" if other_take else "cut"
-            frames = None
-            if j.frames is not None:
-                frames = (
-                    cv2.cvtColor(j.frames[0], cv2.COLOR_HSV2BGR),
-                    cv2.cvtColor(j.frames[1], cv2.COLOR_HSV2BGR),
-                )
-            out.append(
-                Break(
-                    j.t,
-                    kind,
-                    j.content,
-                    j.neighbours,
-                    j.border_shift,
-                    j.t - j.t_before,
-                    ratio=j.abrupt,
-                    persist=j.persist,
-                    evidence=tuple(evidence),
-                    palette=j.palette,
-                    frames=frames,
-                )
-            )
+        out += [(j, _judge_jump(track, j, cfg, edit_mark, keyframes)) for j in track.jumps]
     return out
+
+
+def _judge_jump(
+    track: NativeTrack, j: Jump, cfg: AnalysisConfig, edit_mark: EditMark | None, keyframes: Sequence[float]
+) -> Break | str:
+    """One candidate jump judged by the rules of :func:`native_breaks`: the break, or why not."""
+    if math.isnan(j.persist):
+        return "no frames either side to test whether the change persists"
+    if j.value < cfg.cut_native_value_min:  # a keyframe redrawing hue noise in the dark, not a cut
+        return f"brightness changes by {j.value:.1f} only (cut_native_value_min {cfg.cut_native_value_min:g})"
+    if j.relit <= cfg.cut_relit_max and j.reorder <= cfg.cut_relit_reorder_ratio * max(
+        j.reorder_around, cfg.cut_relit_reorder_min
+    ):
+        return "the same picture under another light (a lamp switched on)"
+    if j.frames is not None and _jolted(j.frames, cfg):
+        return "the same picture moved in one frame (a jolt of the hand)"
+    evidence = [f"a single-frame jump {j.abrupt:.1f}x the frame changes around it (motion followed)"]
+    frame_dt = max(1e-3, j.t - j.t_before)
+    mark = None
+    if (
+        edit_mark is not None
+        and j.content >= cfg.cut_native_marked_min
+        and j.abrupt >= cfg.cut_native_marked_ratio
+    ):
+        mark = edit_mark(j.t, 0.5 * frame_dt)
+    if j.persist >= cfg.cut_persist_min:
+        evidence.append(f"the picture does not come back within {cfg.cut_persist_window_s:g} s")
+    elif j.abrupt >= cfg.cut_native_ratio and j.switch_around <= cfg.cut_return_step_max:
+        # a similar picture comes back, but only by moving (a parcel turning to a face
+        # like the one before): an occluder or a flash switches back in one frame as well
+        # (only such single-frame switches count: a burst of motion is no switch back)
+        evidence.append(
+            "the picture only moves back towards the one before, never switching back in one frame"
+        )
+    else:
+        return f"the picture comes back (persist {j.persist:.2f}, cut_persist_min {cfg.cut_persist_min:g})"
+    # the mean brightness steps in this one frame, steady around it (not under a ratio of
+    # the frame changes: shake moves the picture, not its mean), and the step stays
+    brightness = (
+        j.persist >= cfg.cut_persist_min
+        and abs(j.luma_step) >= cfg.cut_luma_step_min
+        and abs(j.luma_step) >= cfg.cut_luma_step_ratio * j.luma_around
+    )
+    if mark is not None:
+        evidence.append(mark)
+    elif j.abrupt < cfg.cut_native_ratio and not brightness:  # standing on the pixels alone
+        return f"{j.abrupt:.1f}x the frame changes around it (cut_native_ratio {cfg.cut_native_ratio:g}), no edit trace"
+    elif j.step_around > cfg.cut_alone_step_max:  # ... it must be the largest step around it
+        return f"another step {j.step_around:.2f}x as large within {cfg.cut_persist_window_s:g} s"
+    else:  # abrupt on its own; on a regular keyframe it must also beat the keyframe redraw
+        pulse = _keyframe_pulse(track, j.t, keyframes, 0.5 * frame_dt)
+        if pulse is not None and j.content < cfg.cut_keyframe_pulse_ratio * pulse:
+            return f"no more than the keyframes' own redraw ({pulse:.1f} at the nearest other keyframes)"
+        if j.abrupt < cfg.cut_native_ratio:
+            evidence.append(
+                f"the mean brightness steps by {abs(j.luma_step):.0f} in one frame, "
+                f"steady within {j.luma_around:.1f} around it"
+            )
+    # two different takes: the palette changes at once (the border colour alone could not
+    # tell), and nothing of the table or room around stays as it was
+    other_take = j.palette >= cfg.splice_palette_distance and not (j.border_kept > cfg.splice_border_kept_max)
+    frames = None
+    if j.frames is not None:
+        frames = (cv2.cvtColor(j.frames[0], cv2.COLOR_HSV2BGR), cv2.cvtColor(j.frames[1], cv2.COLOR_HSV2BGR))
+    return Break(
+        j.t,
+        "splice" if other_take else "cut",
+        j.content,
+        j.neighbours,
+        j.border_shift,
+        j.t - j.t_before,
+        ratio=j.abrupt,
+        persist=j.persist,
+        evidence=tuple(evidence),
+        palette=j.palette,
+        frames=frames,
+    )
 
 
 def _jolted(frames: tuple[np.ndarray, np.ndarray], cfg: AnalysisConfig) -> bool:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
 from evidence import AnalysisConfig
-from evidence.continuity import NativeTrack, find_fades, native_breaks
+from evidence.continuity import NativeTrack, find_fades, judge_jumps, native_breaks
 
 CFG = AnalysisConfig()
 FPS = 25.0
@@ -370,13 +372,15 @@ def test_hands_entering_in_one_frame_and_moving_on_are_no_cut() -> None:
     assert native_breaks([track], CFG) == []
 
 
-def _calm_table(cut_at: int | None, slide: bool = False, n: int = 60) -> NativeTrack:
+def _calm_table(
+    cut_at: int | None, slide: bool = False, n: int = 60, cfg: AnalysisConfig = CFG
+) -> NativeTrack:
     """A tripod view of a table (pixel noise only: frames change by about 0.8) with a small pale
     label (5 % of the frame) that turns into a dark box at ``cut_at`` (the seconds between were
     cut out), or, with ``slide``, a dark box slid across the table a pixel a frame."""
     table = cv2.resize(_world(21)[200:470, 300:780], (160, 90), interpolation=cv2.INTER_AREA)
     rng = np.random.default_rng(5)
-    track = NativeTrack(CFG)
+    track = NativeTrack(cfg)
     for i in range(n):
         img = table.astype(np.float64)
         if slide:
@@ -399,3 +403,13 @@ def test_a_small_cut_in_a_calm_shot_is_found() -> None:
     assert abs(b.t - 30 / FPS) < 1e-6 and b.kind == "cut"
     assert native_breaks([_calm_table(None)], CFG) == []
     assert native_breaks([_calm_table(None, slide=True)], CFG) == []
+
+
+def test_a_jump_turned_down_says_which_rule_turned_it_down() -> None:
+    """The small cut judged against a stricter abruptness (``cut_native_ratio`` 12) is turned down,
+    and the reason names the rule, its limit and the jump's own figure."""
+    strict = replace(CFG, cut_native_ratio=12.0)
+    ((jump, verdict),) = judge_jumps([_calm_table(30, cfg=strict)], strict)
+    assert isinstance(verdict, str) and "cut_native_ratio 12" in verdict and f"{jump.abrupt:.1f}x" in verdict
+    ((_, found),) = judge_jumps([_calm_table(30)], CFG)
+    assert not isinstance(found, str) and found.kind == "cut"
