@@ -92,18 +92,36 @@ def truths(script: Any, edit: str) -> list[tuple[float, float]]:
     return []
 
 
+def small_frames(
+    path: Path, start: float, seconds: float, size: tuple[int, int], flags: str = ""
+) -> np.ndarray:
+    """Every frame of ``seconds`` from ``start``, scaled to ``size`` (w, h; ``flags``: ffmpeg's
+    scaling algorithm, its default when empty), as BGR (n, h, w, 3)."""
+    w, h = size
+    scale = f"scale={w}:{h}" + (f":flags={flags}" if flags else "")
+    argv = [
+        require_tool("ffmpeg"),
+        "-v",
+        "error",
+        "-ss",
+        f"{start:.4f}",
+        "-i",
+        str(path),
+        "-t",
+        f"{seconds:g}",
+    ]
+    argv += ["-vf", scale, "-f", "rawvideo", "-pix_fmt", "bgr24", "-fps_mode", "passthrough", "pipe:"]
+    raw = subprocess.run(argv, capture_output=True, check=True, timeout=60).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
+
+
 def visibility(path: Path, t: float, fps: float) -> float:
     """How far the picture jumps at ``t`` (first frame after the edit): the HSV mean |difference|
     of the frame pair across it over the median of the other frame pairs in the 0.6 s either side,
     at 160 px (what a person stepping frame by frame would see). Below 2: the edit joins two
     pictures no more different than neighbouring frames."""
     start = max(0.0, t - 0.6)
-    w, h = 160, 90
-    argv = [require_tool("ffmpeg"), "-v", "error", "-ss", f"{start:.3f}", "-i", str(path), "-t", "1.2"]
-    argv += ["-vf", f"scale={w}:{h}", "-f", "rawvideo", "-pix_fmt", "bgr24", "-fps_mode", "passthrough"]
-    raw = subprocess.run([*argv, "pipe:"], capture_output=True, check=True, timeout=60).stdout
-    frames = np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)
-    hsv = [cv2.cvtColor(f, cv2.COLOR_BGR2HSV) for f in frames]
+    hsv = [cv2.cvtColor(f, cv2.COLOR_BGR2HSV) for f in small_frames(path, start, 1.2, (160, 90))]
     diffs = [float(cv2.absdiff(a, b).mean()) for a, b in itertools.pairwise(hsv)]
     if len(diffs) < 3:
         return float("nan")
@@ -121,20 +139,11 @@ def explain(path: Path, t: float, fps: float, cfg: AnalysisConfig | None = None)
     facts = probe_video(path, cfg.limits)
     w, h = fit_size(facts.width, facts.height, cfg.native_max_side)
     first = max(0, round((t - 2.0) * fps))
-    argv = [require_tool("ffmpeg"), "-v", "error", "-ss", f"{first / fps:.4f}", "-i", str(path), "-t", "4"]
-    argv += [
-        "-vf",
-        f"scale={w}:{h}:flags=area",
-        "-f",
-        "rawvideo",
-        "-pix_fmt",
-        "bgr24",
-        "-fps_mode",
-        "passthrough",
-    ]
-    raw = subprocess.run([*argv, "pipe:"], capture_output=True, check=True, timeout=60).stdout
-    track = NativeTrack(cfg)  # scaled as evidence.media.decode scales the native copy
-    for i, frame in enumerate(np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3)):
+    frames = small_frames(
+        path, first / fps, 4.0, (w, h), "area"
+    )  # as evidence.media.decode scales the native copy
+    track = NativeTrack(cfg)
+    for i, frame in enumerate(frames):
         track.feed((first + i) / fps, frame)
     packets = read_packets(path, facts.stream.index, cfg.limits)
     pe = PacketEvidence(packets.pts, packets.size, packets.key, cfg)
